@@ -1,0 +1,1 @@
+"""Running untrusted submissions: the zygote, its children, their containment, the parent's client."""

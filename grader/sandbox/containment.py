@@ -1,0 +1,336 @@
+"""The layers a child applies to itself between fork and the first line of student code.
+
+Each layer is applied, then proven by a canary: a forbidden action that must now fail. A layer that
+cannot be applied (no permission, old kernel, Docker blocking ``unshare``) is recorded as
+"unavailable: <why>" and grading goes on with the rest; where a stronger layer is missing a weaker
+stand-in takes over (no Landlock -> drop to an unprivileged uid; no PID namespace -> own process group).
+
+The report is plain data: ``{layer: "active" | "disabled" | "unavailable: ..." | "failed canary: ..."}``.
+It is produced before student code runs, so the child can still be trusted to tell the truth.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import resource
+import signal
+import socket
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from grader.sandbox import linux
+
+ACTIVE = "active"
+DISABLED = "disabled"
+
+# Layers in the order they are applied. Keep in step with SandboxPolicy (client side).
+LAYERS = (
+    "pid_namespace",
+    "pids_cgroup",
+    "mount_namespace",
+    "network_namespace",
+    "ipc_uts_namespaces",
+    "rlimits",
+    "uid_drop",
+    "no_new_privs",
+    "landlock",
+    "capabilities",
+)
+
+WORKDIR = "/tmp/work"
+FALLBACK_UID = 65534
+
+
+class Report:
+    """Collects each layer's status."""
+
+    def __init__(self) -> None:
+        self.layers: dict[str, str] = {}
+
+    def set(self, layer: str, status: str) -> None:
+        self.layers[layer] = status
+
+    def active(self, layer: str) -> bool:
+        return self.layers.get(layer) == ACTIVE
+
+    def attempt(
+        self, layer: str, enabled: bool, apply: Callable[[], None], canary: Callable[[], str | None]
+    ) -> None:
+        if not enabled:
+            self.set(layer, DISABLED)
+            return
+        try:
+            apply()
+        except OSError as exc:
+            self.set(layer, f"unavailable: {exc.strerror or exc}")
+            return
+        problem = canary()
+        self.set(layer, ACTIVE if problem is None else f"failed canary: {problem}")
+
+
+def _must_fail(action: Callable[[], Any], *expected: int) -> str | None:
+    """Run a forbidden action; None if it failed with one of the expected errnos."""
+    try:
+        action()
+    except OSError as exc:
+        if not expected or exc.errno in expected:
+            return None
+        return f"failed with an unexpected error ({exc})"
+    return "the forbidden action succeeded"
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read(1)
+
+
+def apply(config: dict[str, Any]) -> dict[str, str]:
+    """Apply every configured layer to the calling process. Returns the layer report."""
+    layers = config["layers"]
+    limits = config["limits"]
+    canary = config["canary"]
+    report = Report()
+
+    in_pid_namespace = os.getpid() == 1
+    report.set(
+        "pid_namespace",
+        ACTIVE
+        if in_pid_namespace
+        else (DISABLED if not layers["pid_namespace"] else "unavailable: zygote could not unshare"),
+    )
+    if in_pid_namespace:
+        problem = _must_fail(lambda: os.kill(canary["parent_pid"], 0), errno.ESRCH, errno.EPERM)
+        if problem:
+            report.set("pid_namespace", f"failed canary: signalling the grader {problem}")
+    # Our own session and process group, always: kill(0, sig) then reaches only what we started
+    # (without it, a uid-0 child shares the grader's process group). Without a PID namespace this
+    # is also how the parent kills everything the child started.
+    os.setsid()
+
+    cgroup_dir = config.get("cgroup_dir")
+
+    def join_cgroup() -> None:
+        if not cgroup_dir:
+            raise OSError(errno.ENOENT, "no pids cgroup could be created")
+        with open(os.path.join(cgroup_dir, "cgroup.procs"), "w") as f:
+            f.write(str(os.getpid()))
+
+    def cgroup_canary() -> str | None:
+        with open("/proc/self/cgroup") as f:
+            text = f.read()
+        tail = "/" + os.path.basename(cgroup_dir.rstrip("/"))
+        return None if tail in text else "not listed in /proc/self/cgroup"
+
+    report.attempt("pids_cgroup", layers["pids_cgroup"], join_cgroup, cgroup_canary)
+
+    def mount_namespace() -> None:
+        linux.unshare(linux.CLONE_NEWNS)
+        linux.mount("none", "/", None, linux.MS_REC | linux.MS_PRIVATE)
+        for path in config["hide_paths"]:
+            _hide(path)
+        tmp_opts = f"size={limits['tmp_bytes']},mode=1777"
+        flags = linux.MS_NOSUID | linux.MS_NODEV
+        linux.mount("tmpfs", "/tmp", "tmpfs", flags, tmp_opts)
+        if os.path.isdir("/dev/shm"):
+            linux.mount("tmpfs", "/dev/shm", "tmpfs", flags, tmp_opts)
+        if in_pid_namespace:
+            linux.mount("proc", "/proc", "proc", linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC)
+
+    def mount_canary() -> str | None:
+        path = canary.get("hidden_file")
+        if not path:
+            return None
+        return _must_fail(lambda: _read(path), errno.ENOENT, errno.EACCES, errno.ENOTDIR)
+
+    report.attempt("mount_namespace", layers["mount_namespace"], mount_namespace, mount_canary)
+
+    def net_namespace() -> None:
+        linux.unshare(linux.CLONE_NEWNET)
+
+    def net_canary() -> str | None:
+        names = [name for _, name in socket.if_nameindex()]
+        if names not in ([], ["lo"]):
+            return f"interfaces {names} visible"
+        port = canary.get("tcp_port")
+        if port:
+            return _must_fail(lambda: _connect(port))
+        return None
+
+    report.attempt("network_namespace", layers["network_namespace"], net_namespace, net_canary)
+    report.attempt(
+        "ipc_uts_namespaces",
+        layers["ipc_uts_namespaces"],
+        lambda: linux.unshare(linux.CLONE_NEWIPC | linux.CLONE_NEWUTS),
+        lambda: None,
+    )
+
+    workdir = WORKDIR if report.active("mount_namespace") else config["fallback_workdir"]
+    os.makedirs(workdir, exist_ok=True)
+    os.chdir(workdir)
+
+    def set_rlimits() -> None:
+        vm = _vm_size_bytes()
+        rlimits = {
+            resource.RLIMIT_AS: vm + limits["memory_bytes"],
+            resource.RLIMIT_CPU: limits["cpu_seconds"],
+            resource.RLIMIT_FSIZE: limits["file_bytes"],
+            resource.RLIMIT_NOFILE: limits["open_files"],
+            resource.RLIMIT_CORE: 0,
+            resource.RLIMIT_NPROC: limits["processes"],
+        }
+        for which, value in rlimits.items():
+            resource.setrlimit(which, (value, value))
+        # Writing past RLIMIT_FSIZE then fails with EFBIG instead of killing the child.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+    def rlimit_canary() -> str | None:
+        if resource.getrlimit(resource.RLIMIT_FSIZE)[1] != limits["file_bytes"]:
+            return "file size limit not in force"
+        if resource.getrlimit(resource.RLIMIT_AS)[1] == resource.RLIM_INFINITY:
+            return "address space limit not in force"
+        return None
+
+    report.attempt("rlimits", layers["rlimits"], set_rlimits, rlimit_canary)
+
+    # Without Landlock a root child can read and write every root-owned file: drop the uid instead.
+    landlock_abi = linux.landlock_abi() if layers["landlock"] else 0
+    want_uid_drop = layers["uid_drop"] == "always" or (
+        layers["uid_drop"] == "auto" and landlock_abi == 0
+    )
+
+    def drop_uid() -> None:
+        os.setgroups([])
+        os.setresgid(FALLBACK_UID, FALLBACK_UID, FALLBACK_UID)
+        os.setresuid(FALLBACK_UID, FALLBACK_UID, FALLBACK_UID)
+
+    report.attempt(
+        "uid_drop",
+        want_uid_drop,
+        drop_uid,
+        lambda: None if os.getuid() == FALLBACK_UID else "uid unchanged",
+    )
+    if report.layers["uid_drop"] == DISABLED and layers["uid_drop"] == "auto":
+        report.set("uid_drop", "not needed (Landlock active)" if landlock_abi else DISABLED)
+
+    report.attempt(
+        "no_new_privs",
+        layers["no_new_privs"],
+        linux.set_no_new_privs,
+        lambda: None if linux.prctl(linux.PR_GET_NO_NEW_PRIVS) == 1 else "flag not set",
+    )
+
+    def landlock() -> None:
+        if landlock_abi == 0:
+            raise OSError(errno.ENOSYS, "Landlock is not supported by this kernel")
+        writable = [workdir, "/dev/null"]
+        if report.active("mount_namespace"):
+            writable += ["/tmp", "/dev/shm"]
+        linux.landlock_restrict(
+            config["read_paths"] + ["/dev/null", "/dev/zero", "/dev/urandom"],
+            writable,
+            landlock_abi,
+        )
+
+    def landlock_canary() -> str | None:
+        path = canary.get("denied_file")
+        if path:
+            problem = _must_fail(lambda: _read(path), errno.EACCES)
+            if problem:
+                return f"reading {path}: {problem}"
+        port = canary.get("tcp_port")
+        if port and landlock_abi >= 4:
+            problem = _must_fail(lambda: _connect(port), errno.EACCES, errno.ENETUNREACH)
+            if problem:
+                return f"TCP connect: {problem}"
+        return None
+
+    report.attempt("landlock", layers["landlock"], landlock, landlock_canary)
+    if report.active("landlock"):
+        report.set("landlock", f"{ACTIVE}")
+        report.layers["landlock_abi"] = str(landlock_abi)
+
+    def caps_canary() -> str | None:
+        with open("/proc/self/status") as f:
+            status = dict(line.split(":", 1) for line in f if ":" in line)
+        for key in ("CapEff", "CapPrm", "CapBnd", "CapAmb"):
+            if int(status.get(key, "0").strip(), 16) != 0:
+                return f"{key} is not empty"
+        problem = _must_fail(
+            lambda: linux.mount("tmpfs", workdir, "tmpfs", 0, "size=4k"), errno.EPERM, errno.EACCES
+        )
+        if problem:
+            return f"mount: {problem}"
+        if report.active("rlimits"):
+            hard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
+            try:
+                resource.setrlimit(resource.RLIMIT_FSIZE, (hard * 2, hard * 2))
+            except (ValueError, OSError):
+                return None
+            return "raising a hard rlimit succeeded"
+        return None
+
+    report.attempt("capabilities", layers["capabilities"], linux.drop_all_capabilities, caps_canary)
+    return report.layers
+
+
+def _hide(path: str) -> None:
+    """Cover a path with something empty and unreadable (a read-only tmpfs, or /dev/null for a file)."""
+    if os.path.isdir(path):
+        linux.mount(
+            "tmpfs",
+            path,
+            "tmpfs",
+            linux.MS_RDONLY | linux.MS_NOSUID | linux.MS_NODEV | linux.MS_NOEXEC,
+            "size=4k,mode=000",
+        )
+    elif os.path.exists(path):
+        linux.mount("/dev/null", path, None, 4096)  # MS_BIND
+
+
+def _connect(port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(0.5)
+        s.connect(("127.0.0.1", port))
+
+
+def _vm_size_bytes() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def read_paths_for_python() -> list[str]:
+    """What a child must be able to read to keep importing Python and torch modules lazily."""
+    import site
+    import sysconfig
+
+    candidates = {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        sys.base_exec_prefix,
+        *site.getsitepackages(),
+        sysconfig.get_paths()["stdlib"],
+        sysconfig.get_paths()["platstdlib"],
+        "/usr/lib",
+        "/usr/lib64",
+        "/lib",
+        "/lib64",
+        "/usr/local/lib",
+        "/usr/share/zoneinfo",
+        "/etc/ld.so.cache",
+        "/etc/localtime",
+        "/proc",
+        "/sys/devices/system/cpu",
+    }
+    try:
+        import torch
+
+        candidates.add(os.path.dirname(os.path.dirname(torch.__file__)))
+    except ImportError:
+        pass
+    return sorted(path for path in candidates if path and os.path.exists(path))
