@@ -1,0 +1,276 @@
+"""Probes: small trusted functions that call student code and return plain data only.
+
+They run where the submission runs (the sandbox child, or the notebook kernel for the in-process
+transport). A probe gets a ``ProbeContext`` and keyword arguments decoded from the wire, calls the
+student's definitions through ``ctx.run`` (so an exception is attributed to the student's code),
+and returns values ``grader.wire`` can encode. ``dispatch`` turns one request into one reply and
+never raises: every problem becomes an error reply the parent maps to a ``GradingFailure``.
+"""
+
+from __future__ import annotations
+
+import linecache
+import random
+import sys
+import traceback
+import types
+from collections.abc import Callable
+from typing import Any
+
+from grader import wire
+
+ProbeFunction = Callable[..., Any]
+PROBES: dict[str, ProbeFunction] = {}
+SCHEMAS: dict[str, Any] = {}
+
+
+def probe(name: str, *, returns: Any) -> Callable[[ProbeFunction], ProbeFunction]:
+    """Register a probe under ``<section>.<what>`` with the shape of its reply (grader.schema)."""
+
+    def register(fn: ProbeFunction) -> ProbeFunction:
+        if name in PROBES:
+            raise ValueError(f"probe {name} registered twice")
+        PROBES[name] = fn
+        SCHEMAS[name] = returns
+        return fn
+
+    return register
+
+
+# -- signals raised inside probes; dispatch turns them into error replies ----------------------
+
+
+class ProbeSignal(Exception):
+    """Base of the reasons a probe stops early."""
+
+    kind = "internal"
+
+    def __init__(self, what: str, message: str = "", exc_type: str = "", trace: str = "") -> None:
+        super().__init__(message)
+        self.what = what
+        self.message = message
+        self.exc_type = exc_type
+        self.trace = trace
+
+
+class StudentRaised(ProbeSignal):
+    kind = "student"
+
+
+class NotAttemptedSignal(ProbeSignal):
+    kind = "not_attempted"
+
+
+class MissingSignal(ProbeSignal):
+    kind = "missing"
+
+
+class SectionSignal(ProbeSignal):
+    kind = "section"
+
+
+class InvalidSignal(ProbeSignal):
+    kind = "invalid"
+
+
+class ExitSignal(ProbeSignal):
+    kind = "exit"
+
+
+def _safe_str(exc: BaseException) -> str:
+    try:
+        return str(exc)[:2000]
+    except BaseException:  # a student exception whose __str__ itself fails
+        return "<message could not be shown>"
+
+
+def student_trace(exc: BaseException, filenames: set[str]) -> str:
+    """The student's own frames of a traceback, innermost last, at most five."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename in filenames]
+    lines = [
+        f"  {f.filename}, line {f.lineno}, in {f.name}: {(f.line or '').strip()}"
+        for f in frames[-5:]
+    ]
+    return "\n".join(lines)
+
+
+class ProbeContext:
+    """What a probe may use: the loaded sections, the device, and ``run`` for student calls."""
+
+    def __init__(self, sections: dict[str, types.ModuleType], device: str) -> None:
+        self.sections = sections
+        self.device = device
+        self.filenames = {getattr(m, "__file__", "") for m in sections.values()}
+
+    def definition(self, section: str, name: str) -> Any:
+        """The student's ``section.name``; stops the probe if the section or name is missing."""
+        module = self.sections.get(section)
+        if module is None:
+            raise SectionSignal(section, f"{section}.py is not loaded")
+        try:
+            return getattr(module, name)
+        except AttributeError:
+            raise MissingSignal(f"{section}.{name}", f"{section}.py defines no `{name}`") from None
+        except BaseException as exc:
+            raise StudentRaised(f"{section}.{name}", _safe_str(exc), type(exc).__name__) from None
+
+    def run(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Call student code; any exception it raises is the student's, named by ``what``."""
+        try:
+            return fn(*args, **kwargs)
+        except NotImplementedError as exc:
+            if self._raised_in_student_file(exc):
+                raise NotAttemptedSignal(what) from None
+            raise StudentRaised(
+                what, _safe_str(exc), "NotImplementedError", student_trace(exc, self.filenames)
+            ) from None
+        except (SystemExit, KeyboardInterrupt) as exc:
+            raise ExitSignal(what, f"{type(exc).__name__} ({_safe_str(exc)})") from None
+        except ProbeSignal:
+            raise
+        except BaseException as exc:
+            raise StudentRaised(
+                what, _safe_str(exc), type(exc).__name__, student_trace(exc, self.filenames)
+            ) from None
+
+    def _raised_in_student_file(self, exc: BaseException) -> bool:
+        frames = traceback.extract_tb(exc.__traceback__)
+        return bool(frames) and frames[-1].filename in self.filenames
+
+    def invalid(self, what: str, message: str) -> ProbeSignal:
+        """Build the signal for a result the grader cannot use (raise it)."""
+        return InvalidSignal(what, message)
+
+
+# -- loading a section's source ---------------------------------------------------------------
+
+
+def load_section(
+    sections: dict[str, types.ModuleType], section: str, filename: str, source: str
+) -> dict[str, Any]:
+    """Execute a section's source as a fresh module named after the section. Returns a reply."""
+    module = types.ModuleType(section)
+    module.__file__ = filename
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    try:
+        code = compile(source, filename, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        where = f"line {exc.lineno}" + (f", column {exc.offset}" if exc.offset else "")
+        text = (exc.text or "").rstrip()
+        return _error(
+            "section",
+            section,
+            f"{filename} has a syntax error at {where}: {exc.msg}",
+            "SyntaxError",
+            text,
+        )
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return _error(
+            "section",
+            section,
+            f"{filename} could not be compiled: {_safe_str(exc)}",
+            type(exc).__name__,
+        )
+    previous = sys.modules.get(section)
+    sys.modules[section] = module
+    try:
+        exec(code, module.__dict__)
+    except (SystemExit, KeyboardInterrupt) as exc:
+        sys.modules.pop(section, None)
+        if previous is not None:
+            sys.modules[section] = previous
+        return _error(
+            "section", section, f"{filename} called exit() while being imported", type(exc).__name__
+        )
+    except BaseException as exc:
+        sys.modules.pop(section, None)
+        if previous is not None:
+            sys.modules[section] = previous
+        trace = student_trace(exc, {filename})
+        return _error(
+            "section",
+            section,
+            f"importing {filename} raised {type(exc).__name__}: {_safe_str(exc)}",
+            type(exc).__name__,
+            trace,
+        )
+    sections[section] = module
+    return {"ok": {"section": section}}
+
+
+def _error(
+    kind: str, what: str, message: str, exc_type: str = "", trace: str = ""
+) -> dict[str, Any]:
+    return {
+        "error": {"kind": kind, "what": what, "message": message, "type": exc_type, "trace": trace}
+    }
+
+
+# -- one request, one reply -------------------------------------------------------------------
+
+
+def dispatch(sections: dict[str, types.ModuleType], request: dict[str, Any], device: str) -> bytes:
+    """Handle a request and return the encoded reply, tagged with the request's id. Never raises."""
+    rid = request.get("id", "") if isinstance(request, dict) else ""
+    try:
+        op = request.get("op")
+        if op == "load":
+            reply = load_section(
+                sections, request["section"], request["filename"], request["source"]
+            )
+        elif op == "call":
+            reply = _call(sections, request, device)
+        elif op == "ping":
+            reply = {"ok": "pong"}
+        else:
+            reply = _error("internal", str(op), f"unknown request {op!r}")
+        try:
+            return wire.encode({"id": rid, **reply})
+        except wire.WireError as exc:
+            return wire.encode(
+                {"id": rid, **_error("invalid", request.get("probe", "probe"), str(exc))}
+            )
+    except BaseException as exc:  # a probe bug, or student code that escaped ctx.run
+        return wire.encode(
+            {"id": rid, **_error("internal", "probe", f"{type(exc).__name__}: {_safe_str(exc)}")}
+        )
+
+
+def _call(
+    sections: dict[str, types.ModuleType], request: dict[str, Any], device: str
+) -> dict[str, Any]:
+    name = request["probe"]
+    fn = PROBES.get(name)
+    if fn is None:
+        return _error("internal", name, f"no probe named {name}")
+    seed = request.get("seed", 0)
+    _seed_everything(seed)
+    ctx = ProbeContext(sections, device)
+    try:
+        import torch
+
+        with torch.enable_grad():
+            return {"ok": fn(ctx, **request.get("args", {}))}
+    except ProbeSignal as signal:
+        return _error(signal.kind, signal.what, signal.message, signal.exc_type, signal.trace)
+    except (SystemExit, KeyboardInterrupt) as exc:
+        return _error("exit", name, f"{type(exc).__name__} while inspecting the result")
+    except RecursionError:
+        return _error("invalid", name, "the result is nested too deeply (recursion)")
+    except Exception as exc:
+        # Outside ctx.run: usually a student object misbehaving when the probe inspects it.
+        return _error(
+            "inspect", name, f"{type(exc).__name__}: {_safe_str(exc)}", type(exc).__name__
+        )
+
+
+def _seed_everything(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def import_all() -> None:
+    """Import every section's probes (the zygote does this before forking)."""
+    from grader.probes import modules  # noqa: F401

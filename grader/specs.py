@@ -1,0 +1,93 @@
+"""Layer stacks as plain data, built into modules on either side of the wire.
+
+The parent draws a stack (``grader.strategies.layer_stacks``) with its weights, sends it to the
+child, and builds the same stack itself around ``nn.Sequential`` as the reference. The child builds it
+around the student's container. Both number the modules they create in the same pre-order, so the
+child can say *which* module the student's container holds where (identity, not just equality).
+
+Nodes: ``{"kind": "linear", "in": i, "out": o, "weight": W, "bias": b | None}``, ``{"kind": "relu"}``,
+``{"kind": "tanh"}``, ``{"kind": "dropout", "p": p}``, ``{"kind": "seq", "items": [...]}``, and
+``{"kind": "ref", "target": k}`` — the very module built k-th (as when one layer is used twice).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+
+Node = dict[str, Any]
+
+
+def build(
+    node: Node, make_seq: Callable[..., nn.Module], registry: list[nn.Module | None]
+) -> nn.Module:
+    """Build a node; every created module is appended to ``registry`` in pre-order."""
+    kind = node["kind"]
+    if kind == "ref":
+        target = registry[node["target"]]
+        if target is None:
+            raise ValueError("a ref must point to a module built before it")
+        return target
+    slot = len(registry)
+    registry.append(None)
+    module: nn.Module
+    if kind == "linear":
+        module = nn.Linear(node["in"], node["out"], bias=node["bias"] is not None)
+        with torch.no_grad():
+            module.weight.copy_(node["weight"])
+            if node["bias"] is not None:
+                module.bias.copy_(node["bias"])
+    elif kind == "relu":
+        module = nn.ReLU()
+    elif kind == "tanh":
+        module = nn.Tanh()
+    elif kind == "dropout":
+        module = nn.Dropout(node["p"])
+    elif kind == "seq":
+        children = [build(child, make_seq, registry) for child in node["items"]]
+        module = make_seq(*children)
+    else:
+        raise ValueError(f"unknown node kind {kind!r}")
+    registry[slot] = module
+    return module
+
+
+def describe(node: Node, seq_name: str = "MySequential") -> str:
+    """How a student would write the stack: 'MySequential(Linear(3, 5), ReLU())'."""
+    kind = node["kind"]
+    if kind == "linear":
+        bias = "" if node["bias"] is not None else ", bias=False"
+        return f"Linear({node['in']}, {node['out']}{bias})"
+    if kind == "relu":
+        return "ReLU()"
+    if kind == "tanh":
+        return "Tanh()"
+    if kind == "dropout":
+        return f"Dropout({node['p']})"
+    if kind == "seq":
+        return f"{seq_name}(" + ", ".join(describe(c, seq_name) for c in node["items"]) + ")"
+    if kind == "ref":
+        return f"<module #{node['target']} again>"
+    return f"<{kind}>"
+
+
+def parameter_owners(registry: list[nn.Module | None]) -> dict[int, tuple[int, str]]:
+    """id(parameter) -> (index of the module that owns it, attribute name)."""
+    owners: dict[int, tuple[int, str]] = {}
+    for index, module in enumerate(registry):
+        if module is None:
+            continue
+        for attr, param in module.named_parameters(recurse=False):
+            owners.setdefault(id(param), (index, attr))
+    return owners
+
+
+def index_of(obj: object, registry: list[nn.Module | None]) -> int:
+    """Position of this very object in the registry, or -1."""
+    for index, module in enumerate(registry):
+        if module is obj:
+            return index
+    return -1

@@ -1,0 +1,175 @@
+"""How checks reach the submission: the sandbox child, or the same process.
+
+Checks never know which one they use. Both send a request through ``grader.probes.dispatch`` and
+get back an encoded reply, which ``unwrap`` decodes and turns into a value or a GradingFailure.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from grader import errors, schema, wire
+from grader.sources import SectionFile
+
+
+class Transport(Protocol):
+    """What a Submission needs from a transport."""
+
+    protected: bool
+    """False when submission code shares the grader's process (results are marked unprotected)."""
+
+    def call(self, probe: str, args: dict[str, Any], *, seed: int, what: str) -> Any:
+        """Run a probe; return its plain-data result or raise a GradingFailure."""
+
+    def close(self) -> None:
+        """Release the child process, if any."""
+
+    def describe(self) -> dict[str, Any]:
+        """Plain data for the results: transport name, protections, layers."""
+
+
+class ProbeFailed(errors.GradingFailure):
+    """A probe failed in a way that is neither clearly the student's nor a timeout/crash."""
+
+    kind = "probe failed"
+
+
+class ProtocolViolation(errors.GradingFailure):
+    """The child sent something that is not a valid reply; it was stopped."""
+
+    kind = "protocol violation"
+
+    terminal = True
+
+
+def unwrap(reply: Any, what: str, *, rid: str | None = None, probe: str | None = None) -> Any:
+    """A decoded reply -> the value, or raise the matching GradingFailure.
+
+    ``rid`` is the request's id, which the reply must echo (a reply queued in advance by student
+    code does not fit); ``probe`` names the probe whose declared schema the value must match.
+    """
+    if not isinstance(reply, dict):
+        raise ProtocolViolation(f"{what}: the reply is not in the expected form")
+    reply = dict(reply)
+    if rid is not None and reply.pop("id", None) != rid:
+        raise ProtocolViolation(f"{what}: a reply that does not belong to the request arrived")
+    reply.pop("id", None)
+    if len(reply) != 1:
+        raise ProtocolViolation(f"{what}: the reply is not in the expected form")
+    if "ok" in reply:
+        value = reply["ok"]
+        if probe is not None:
+            from grader import probes
+
+            probes.import_all()
+            try:
+                schema.validate(value, probes.SCHEMAS[probe])
+            except schema.SchemaError as exc:
+                raise ProtocolViolation(
+                    f"{what}: the reply has an unexpected form ({exc})"
+                ) from None
+        return value
+    error = reply.get("error")
+    if not isinstance(error, dict):
+        raise ProtocolViolation(f"{what}: the reply is not in the expected form")
+    kind = str(error.get("kind", ""))
+    who = str(error.get("what") or what)
+    message = str(error.get("message", ""))
+    exc_type = str(error.get("type", ""))
+    trace = str(error.get("trace", ""))
+    if kind == "student":
+        raise errors.StudentCodeError(who, exc_type or "an exception", message, trace)
+    if kind == "not_attempted":
+        raise errors.NotAttempted(who)
+    if kind == "missing":
+        section, _, name = who.partition(".")
+        raise errors.MissingDefinition(section, name or who)
+    if kind == "section":
+        raise errors.SectionUnavailable(who, message, detail=trace)
+    if kind == "exit":
+        raise errors.StudentCodeError(
+            who, "SystemExit", message, hint="do not call exit() or quit() in your code"
+        )
+    if kind == "invalid":
+        raise errors.InvalidResult(who, message)
+    if kind == "inspect":
+        raise errors.InvalidResult(
+            who, f"the grader could not inspect what your code returned ({message})"
+        )
+    raise ProbeFailed(f"{who}: the grader's probe failed ({errors.clip(message, 200)})")
+
+
+class InProcessTransport:
+    """Runs probes in this very process: for notebook kernels and debugging. Unprotected: code in
+    the same process can read expected values from the caller's frames or patch the comparison."""
+
+    protected = False
+
+    def __init__(
+        self,
+        sections: Mapping[str, types.ModuleType] | None = None,
+        sources: Mapping[str, SectionFile] | None = None,
+        device: str = "cpu",
+    ) -> None:
+        from grader import probes
+
+        probes.import_all()
+        self._probes = probes
+        self.sections: dict[str, types.ModuleType] = dict(sections or {})
+        self.sources = dict(sources or {})
+        self.device = device
+        self.failed: dict[str, errors.SectionUnavailable] = {}
+
+    def _ensure_section(self, section: str) -> None:
+        if section in self.sections:
+            return
+        if section in self.failed:
+            raise self.failed[section]
+        source = self.sources.get(section)
+        if source is None or source.text is None:
+            reason = (
+                source.problem
+                if source is not None
+                else f"{section}.py not found in the submission"
+            )
+            self.failed[section] = errors.SectionUnavailable(section, reason)
+            raise self.failed[section]
+        reply = wire.decode(
+            self._probes.dispatch(
+                self.sections,
+                {
+                    "op": "load",
+                    "section": section,
+                    "filename": source.filename,
+                    "source": source.text,
+                },
+                self.device,
+            )
+        )
+        try:
+            unwrap(reply, f"importing {source.filename}")
+        except errors.GradingFailure as failure:
+            if not isinstance(failure, errors.SectionUnavailable):
+                failure = errors.SectionUnavailable(section, str(failure))
+            self.failed[section] = failure
+            raise
+
+    def load(self, section: str) -> None:
+        self._ensure_section(section)
+
+    def call(self, probe: str, args: dict[str, Any], *, seed: int, what: str) -> Any:
+        self._ensure_section(probe.split(".", 1)[0])
+        # Round-trip the arguments too, so a probe sees exactly what it would see in a child.
+        request = wire.decode(
+            wire.encode({"op": "call", "probe": probe, "args": args, "seed": seed, "id": "local"})
+        )
+        reply = wire.decode(self._probes.dispatch(self.sections, request, self.device))
+        return unwrap(reply, what, rid="local", probe=probe)
+
+    def close(self) -> None:
+        pass
+
+    def describe(self) -> dict[str, Any]:
+        return {"transport": "in-process", "protected": False, "layers": {}}
