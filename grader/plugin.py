@@ -1,0 +1,515 @@
+"""The pytest plugin that turns ``grader/checks`` into a grader.
+
+A check is a test tagged ``@check("modules.MySequential", points=2, visibility="hidden")``. It takes
+the ``submission`` fixture, which is parametrized over every submission being graded and scoped to
+the session, so pytest runs all checks of one submission before moving to the next (one child
+process per submission, closed when its last check is done). Results leave through
+``pytest_runtest_makereport`` as data, never scraped from output.
+
+Used by ``python -m grader`` (which passes a configured ``GradingSession``), or directly::
+
+    python -m pytest -p grader.plugin grader/checks --grader-submission solutions
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import os
+import sys
+import time
+import traceback
+import zlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, Verbosity, settings
+
+from grader import curriculum, errors
+from grader.results import (
+    GRADER_ERROR,
+    PASSED,
+    SKIPPED,
+    Check,
+    CheckResult,
+    SubmissionResult,
+    build_submission_result,
+)
+from grader.sources import SubmissionSource
+from grader.submission import Submission
+
+MARKER = "grader_check"
+
+# After a check first fails, hypothesis may run it this many more times while shrinking the
+# counterexample. Shrinking is cut there (deterministically: a count, never a clock) and the last
+# failing example found is reported. A failing check then costs tens of probe calls, not thousands.
+SHRINK_BUDGET = 60
+VISIBILITIES = ("public", "hidden")
+PROFILES = ("grade", "check")
+
+# Help strings: shared by the command line and ini options.
+HELP_SUBMISSION = "folder to grade: one submission, or a class folder of student folders"
+HELP_DEVICE = "device the checks run on: cpu, cuda or auto (cuda when available)"
+HELP_PROFILE = (
+    "hypothesis profile: 'grade' (derandomized, reproducible) or 'check' (fresh random examples)"
+)
+HELP_SEED = "base seed for the 'check' profile (each check adds crc32 of its name)"
+HELP_VISIBILITY = "which checks run: all, or public (self-study)"
+HELP_TRANSPORT = (
+    "sandbox (default: the submission runs in a contained child) or in-process (unprotected)"
+)
+
+# Settings for every check. Examples are drawn from a seed derived from the check's own source
+# under 'grade', so every student sees the same inputs and regrading gives the same result.
+_COMMON = {
+    # No "explain" phase: it reruns a failing check many times to annotate the example, which the
+    # feedback does not use. No "reuse"/"target": there is no database, and checks set no targets.
+    "phases": (Phase.explicit, Phase.generate, Phase.shrink),
+    "database": None,
+    "deadline": None,
+    "print_blob": False,
+    "report_multiple_bugs": False,
+    "suppress_health_check": list(HealthCheck),
+    "verbosity": Verbosity.quiet,
+}
+settings.register_profile("grade", derandomize=True, **_COMMON)
+settings.register_profile("check", derandomize=False, **_COMMON)
+
+
+def check(
+    item: str, *, points: float, visibility: str = "hidden", gpu_only: bool = False
+) -> Callable[[Any], Any]:
+    """Tag a check with the curriculum item it grades, its points and its visibility."""
+    if item not in curriculum.ITEMS_BY_ID:
+        raise ValueError(f"@check: unknown item {item!r}")
+    if not points > 0:
+        raise ValueError(f"@check({item!r}): points must be positive, not {points!r}")
+    if visibility not in VISIBILITIES:
+        raise ValueError(
+            f"@check({item!r}): visibility must be 'public' or 'hidden', not {visibility!r}"
+        )
+    return pytest.mark.grader_check(
+        item=item, points=float(points), visibility=visibility, gpu_only=gpu_only
+    )
+
+
+def check_spec(function: Any, marker: pytest.Mark) -> Check:
+    doc = inspect.getdoc(function) or ""
+    lines = [line.strip() for line in doc.splitlines() if line.strip()]
+    catches = next(
+        (line.removeprefix("Catches:").strip() for line in lines if line.startswith("Catches:")), ""
+    )
+    return Check(
+        name=function.__name__,
+        item=marker.kwargs["item"],
+        points=marker.kwargs["points"],
+        visibility=marker.kwargs["visibility"],
+        description=lines[0] if lines else "",
+        catches=catches,
+        gpu_only=marker.kwargs.get("gpu_only", False),
+    )
+
+
+class GradingSession:
+    """State of one grading run: the submissions, how to reach them, and what was found."""
+
+    def __init__(
+        self,
+        submissions: list[SubmissionSource],
+        open_transport: Callable[[SubmissionSource], Any],
+        *,
+        device: str = "cpu",
+        profile: str = "grade",
+        only: list[str] | None = None,
+        visibility: str = "all",
+        seed: int = 0,
+        on_result: Callable[[SubmissionResult], None] | None = None,
+        on_check: Callable[[str, CheckResult], None] | None = None,
+    ) -> None:
+        if profile not in PROFILES:
+            raise ValueError(f"unknown profile {profile!r}: use one of {', '.join(PROFILES)}")
+        if visibility not in ("all", "public"):
+            raise ValueError(f"visibility must be 'all' or 'public', not {visibility!r}")
+        names = [s.name for s in submissions]
+        duplicates = {n for n in names if names.count(n) > 1}
+        if duplicates:
+            raise ValueError(f"two submissions share the name(s) {', '.join(sorted(duplicates))}")
+        self.submissions = {s.name: s for s in submissions}
+        self.order = names
+        self.open_transport = open_transport
+        self.device = device
+        self.profile = profile
+        self.selected = {item.id for item in curriculum.select(only)}
+        self.visibility = visibility
+        self.seed = seed
+        self.on_result = on_result
+        self.on_check = on_check
+        self.registered: dict[str, list[Check]] = {}
+        self.check_results: dict[str, list[CheckResult]] = {name: [] for name in names}
+        self.results: dict[str, SubmissionResult] = {}
+        self.active: dict[str, Submission] = {}
+        self.started: dict[str, float] = {}
+        self.grader_errors: list[str] = []
+        self.transport_info: dict[str, dict[str, Any]] = {}
+
+    # pytest finds this hook on the object passed in plugins=[...]
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.stash[SESSION_KEY] = self
+
+    # -- submissions ---------------------------------------------------------------------------
+
+    def open(self, name: str) -> Submission:
+        source = self.submissions[name]
+        self.started[name] = time.monotonic()
+        submission = Submission(source, self.open_transport(source), self.device)
+        self.active[name] = submission
+        return submission
+
+    def finish(self, name: str) -> SubmissionResult:
+        submission = self.active.pop(name, None)
+        info: dict[str, Any] = {}
+        if submission is not None:
+            info = submission.transport.describe()
+            problems = _section_problems(submission)
+            submission.close()
+        else:
+            problems = {}
+        source = self.submissions[name]
+        for section, file in source.sections.items():
+            if file.text is None and section not in problems:
+                problems[section] = file.problem or f"{section}.py not found in the submission"
+        elapsed = time.monotonic() - self.started.get(name, time.monotonic())
+        result = build_submission_result(
+            name,
+            self.check_results[name],
+            registered=self.registered,
+            selected=self.selected,
+            section_problems=problems,
+            device=self.device,
+            sandbox=info,
+            timing={"seconds": round(elapsed, 3)},
+            problem=source.problem,
+        )
+        self.results[name] = result
+        if self.on_result is not None:
+            self.on_result(result)
+        return result
+
+    def record(self, name: str, result: CheckResult) -> None:
+        self.check_results[name].append(result)
+        if self.on_check is not None:
+            self.on_check(name, result)
+
+
+def _section_problems(submission: Submission) -> dict[str, str]:
+    failed = getattr(submission.transport, "failed", {})
+    return {section: failure.reason for section, failure in failed.items()}
+
+
+SESSION_KEY = pytest.StashKey[GradingSession]()
+
+
+# -- options -------------------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("grader", "Builders' Guide grader")
+    group.addoption("--grader-submission", default=None, help=HELP_SUBMISSION)
+    group.addoption(
+        "--grader-device", default=None, choices=["cpu", "cuda", "auto"], help=HELP_DEVICE
+    )
+    group.addoption("--grader-profile", default=None, choices=list(PROFILES), help=HELP_PROFILE)
+    group.addoption("--grader-seed", default=None, type=int, help=HELP_SEED)
+    group.addoption(
+        "--grader-visibility", default=None, choices=["all", "public"], help=HELP_VISIBILITY
+    )
+    group.addoption(
+        "--grader-transport", default=None, choices=["sandbox", "in-process"], help=HELP_TRANSPORT
+    )
+    parser.addini("grader_device", HELP_DEVICE, default="cpu")
+    parser.addini("grader_profile", HELP_PROFILE, default="grade")
+
+
+def _setting(config: pytest.Config, name: str, choices: tuple[str, ...]) -> str:
+    """CLI > ini > default, with a message that says where a bad value came from."""
+    value = config.getoption(f"--grader-{name}")
+    where = f"--grader-{name}"
+    if value is None:
+        value = config.getini(f"grader_{name}")
+        where = f"ini option grader_{name}"
+    if value not in choices:
+        raise pytest.UsageError(f"{where}={value!r}: choose one of {', '.join(choices)}")
+    return value
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{MARKER}(item, points, visibility, gpu_only): a graded check"
+    )
+    session = config.stash.get(SESSION_KEY, None)
+    if session is None:
+        session = _standalone_session(config)
+        config.stash[SESSION_KEY] = session
+        config._grader_standalone = True  # type: ignore[attr-defined]
+    settings.load_profile(session.profile)
+
+
+def _standalone_session(config: pytest.Config) -> GradingSession:
+    from grader import runner, sources
+
+    path = config.getoption("--grader-submission")
+    if not path:
+        raise pytest.UsageError("give the folder to grade with --grader-submission PATH")
+    try:
+        _, submissions = sources.discover(path)
+    except FileNotFoundError:
+        raise pytest.UsageError(f"--grader-submission: {path} does not exist") from None
+    device = runner.resolve_device(_setting(config, "device", ("cpu", "cuda", "auto")))
+    transport = config.getoption("--grader-transport") or "sandbox"
+    opener = runner.transport_opener(transport, device)
+    config._grader_cleanup = opener  # type: ignore[attr-defined]
+    return GradingSession(
+        submissions,
+        opener,
+        device=device,
+        profile=_setting(config, "profile", PROFILES),
+        visibility=config.getoption("--grader-visibility") or "all",
+        seed=config.getoption("--grader-seed") or 0,
+    )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    opener = getattr(config, "_grader_cleanup", None)
+    if opener is not None and hasattr(opener, "close"):
+        opener.close()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    session = config.stash[SESSION_KEY]
+    seed = "derived from each check's source" if session.profile == "grade" else str(session.seed)
+    return [
+        f"grader: profile={session.profile} seed={seed} device={session.device} "
+        f"submissions={len(session.order)} visibility={session.visibility}"
+    ]
+
+
+# -- collection ----------------------------------------------------------------------------------
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "submission" in metafunc.fixturenames:
+        session = metafunc.config.stash[SESSION_KEY]
+        metafunc.parametrize(
+            "submission", session.order, indirect=True, ids=session.order, scope="session"
+        )
+
+
+@pytest.fixture(scope="session")
+def submission(request: pytest.FixtureRequest) -> Iterator[Submission]:
+    session = request.config.stash[SESSION_KEY]
+    name = request.param
+    handle = session.open(name)
+    try:
+        yield handle
+    finally:
+        session.finish(name)
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    grading = config.stash[SESSION_KEY]
+    keep, drop = [], []
+    for item in items:
+        marker = item.get_closest_marker(MARKER)
+        if marker is None:
+            raise pytest.UsageError(
+                f"{item.nodeid} has no @check(...) marker: every check must say what it grades"
+            )
+        spec = check_spec(item.function, marker)  # type: ignore[attr-defined]
+        checks = grading.registered.setdefault(spec.item, [])
+        if all(c.name != spec.name for c in checks):
+            checks.append(spec)
+        item.stash[CHECK_KEY] = spec
+        wanted = spec.item in grading.selected and (
+            grading.visibility == "all" or spec.visibility == "public"
+        )
+        (keep if wanted else drop).append(item)
+    if grading.visibility == "public":
+        for item_id, checks in list(grading.registered.items()):
+            grading.registered[item_id] = [c for c in checks if c.visibility == "public"]
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+    if grading.profile == "check":
+        for item in keep:
+            function = getattr(item, "obj", None)
+            if function is not None and hasattr(function, "hypothesis"):
+                spec = item.stash[CHECK_KEY]
+                function._hypothesis_internal_use_seed = grading.seed + zlib.crc32(
+                    spec.name.encode()
+                )
+
+
+CHECK_KEY = pytest.StashKey[Check]()
+
+
+class StopShrinking(BaseException):
+    """Raised inside hypothesis to end shrinking; a BaseException so hypothesis lets it through."""
+
+    def __init__(self, failure: errors.GradingFailure) -> None:
+        super().__init__(str(failure))
+        self.failure = failure
+
+
+class _Budget:
+    """Per running check: the last failure seen and how many runs came after the first."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.failure: errors.GradingFailure | None = None
+        self.runs_after_failure = 0
+
+
+_budget: _Budget | None = None
+
+
+def _budgeted(inner: Callable[..., Any]) -> Callable[..., Any]:
+    def run(*args: Any, **kwargs: Any) -> Any:
+        budget = _budget
+        if budget is not None and budget.failure is not None:
+            budget.runs_after_failure += 1
+            if budget.runs_after_failure > budget.limit:
+                raise StopShrinking(budget.failure)
+        try:
+            return inner(*args, **kwargs)
+        except errors.GradingFailure as failure:
+            if failure.terminal:
+                raise StopShrinking(failure) from None  # other inputs cannot change the outcome
+            if budget is not None:
+                budget.failure = (
+                    failure  # shrinking only tries smaller inputs: the last is the best
+                )
+            raise
+
+    run._grader_budgeted = True  # type: ignore[attr-defined]
+    return run
+
+
+# -- running -------------------------------------------------------------------------------------
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    spec = item.stash.get(CHECK_KEY, None)
+    handle = getattr(item, "funcargs", {}).get("submission")
+    if spec is None or handle is None:
+        return
+    grading = item.config.stash[SESSION_KEY]
+    if spec.gpu_only and not grading.device.startswith("cuda"):
+        pytest.skip("needs a CUDA device; grading ran on the CPU")
+    handle.begin_check()
+    global _budget
+    _budget = _Budget(SHRINK_BUDGET)
+    hypothesis_handle = getattr(getattr(item, "obj", None), "hypothesis", None)
+    if hypothesis_handle is not None and not getattr(
+        hypothesis_handle.inner_test, "_grader_budgeted", False
+    ):
+        hypothesis_handle.inner_test = _budgeted(hypothesis_handle.inner_test)
+    handle.load(curriculum.ITEMS_BY_ID[spec.item].section)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    spec = item.stash.get(CHECK_KEY, None)
+    if spec is None:
+        return
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        callspec = getattr(item, "callspec", None)
+        name = callspec.params.get("submission") if callspec else None
+        if name is None:
+            return
+        grading = item.config.stash[SESSION_KEY]
+        grading.record(name, _check_result(grading, spec, call, report))
+
+
+def _check_result(
+    grading: GradingSession, spec: Check, call: pytest.CallInfo[None], report: pytest.TestReport
+) -> CheckResult:
+    public = spec.visibility == "public"
+    if report.passed:
+        return CheckResult(
+            spec.name, spec.item, True, spec.points, spec.points, spec.visibility, PASSED
+        )
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        return CheckResult(
+            spec.name,
+            spec.item,
+            False,
+            0.0,
+            0.0,
+            spec.visibility,
+            SKIPPED,
+            reason.removeprefix("Skipped: "),
+        )
+    exc = call.excinfo.value if call.excinfo is not None else None
+    failure = _grading_failure(exc)
+    if failure is not None:
+        return CheckResult(
+            spec.name,
+            spec.item,
+            False,
+            0.0,
+            spec.points,
+            spec.visibility,
+            failure.kind,
+            failure.feedback(public=public),
+        )
+    detail = "".join(traceback.format_exception(exc)) if exc is not None else str(report.longrepr)
+    grading.grader_errors.append(f"{spec.name}: {detail}")
+    print(f"grader error in {spec.name}:\n{detail}", file=sys.stderr)
+    return CheckResult(
+        spec.name,
+        spec.item,
+        False,
+        0.0,
+        spec.points,
+        spec.visibility,
+        GRADER_ERROR,
+        "the grader itself failed on this check (not your fault); your instructor has the details",
+    )
+
+
+_EXCEPTION_GROUP: Any = getattr(builtins, "BaseExceptionGroup", None)
+if _EXCEPTION_GROUP is None:  # Python 3.10: hypothesis depends on the backport
+    from exceptiongroup import BaseExceptionGroup as _EXCEPTION_GROUP
+
+
+def _grading_failure(exc: BaseException | None) -> errors.GradingFailure | None:
+    """The GradingFailure behind an exception, looking inside hypothesis's exception groups."""
+    if isinstance(exc, errors.GradingFailure):
+        return exc
+    if isinstance(exc, StopShrinking):
+        return exc.failure
+    if _EXCEPTION_GROUP is not None and isinstance(exc, _EXCEPTION_GROUP):
+        for inner in exc.exceptions:
+            found = _grading_failure(inner)
+            if found is not None:
+                return found
+    cause = getattr(exc, "__cause__", None)
+    if isinstance(cause, errors.GradingFailure):
+        return cause
+    return None
+
+
+def is_standalone(config: pytest.Config) -> bool:
+    return bool(getattr(config, "_grader_standalone", False))
+
+
+def checks_dir() -> str:
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "checks")

@@ -1,0 +1,113 @@
+"""Terminal output: a table of items and points per submission, a summary for a class."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from grader.results import GRADED, NOT_GRADED_YET, NOT_SELECTED, SubmissionResult
+
+STATUS_STYLE = {
+    GRADED: "",
+    "not attempted": "yellow",
+    "missing": "red",
+    "could not load": "red",
+    NOT_GRADED_YET: "dim",
+    NOT_SELECTED: "dim",
+    "stopped": "red",
+}
+
+
+def _points(score: float, max_score: float) -> Text:
+    text = f"{score:g} / {max_score:g}"
+    if max_score == 0:
+        return Text("—", style="dim")
+    style = "green" if score == max_score else ("yellow" if score > 0 else "red")
+    return Text(text, style=style)
+
+
+def _protection(result: SubmissionResult) -> str:
+    info = result.sandbox
+    if not info:
+        return ""
+    if not info.get("protected", False):
+        return "UNPROTECTED (in-process)"
+    layers = info.get("layers", {})
+    active = [name for name, status in layers.items() if status == "active"]
+    weak = [name for name, status in layers.items() if status.startswith(("unavailable", "failed"))]
+    text = f"sandbox: {len(active)} layers active"
+    if weak:
+        text += f"; missing: {', '.join(weak)}"
+    return text
+
+
+def submission_table(result: SubmissionResult, *, show_checks: bool = False) -> Table:
+    table = Table(
+        title=f"{result.submission}: {result.score:g} / {result.max_score:g} points",
+        caption=_protection(result),
+        box=box.SIMPLE_HEAVY,
+        title_justify="left",
+        caption_justify="left",
+    )
+    table.add_column("item")
+    table.add_column("points", justify="right")
+    table.add_column("status")
+    table.add_column("first problem", overflow="fold", max_width=70)
+    for item in result.exercises:
+        if item.status == NOT_SELECTED:
+            continue
+        failing = [c for c in item.checks if not c.passed and c.kind != "skipped"]
+        first = ""
+        if item.status == GRADED and failing:
+            if failing[0].visibility == "public":
+                first = (
+                    failing[0].feedback.splitlines()[0] if failing[0].feedback else failing[0].name
+                )
+            else:
+                first = f"hidden check {failing[0].name} failed"
+        elif item.message and item.status != GRADED:
+            first = item.message.splitlines()[0]
+        table.add_row(
+            item.id,
+            _points(item.score, item.max_score),
+            Text(item.status, style=STATUS_STYLE.get(item.status, "")),
+            first,
+        )
+        if show_checks:
+            for c in item.checks:
+                mark = "✓" if c.passed else ("–" if c.kind == "skipped" else "✗")
+                table.add_row(
+                    Text(f"  {mark} {c.name}", style="dim"),
+                    _points(c.points, c.max_points),
+                    c.kind,
+                    "",
+                )
+    return table
+
+
+def class_table(results: Sequence[SubmissionResult]) -> Table:
+    table = Table(title="class summary", box=box.SIMPLE_HEAVY, title_justify="left")
+    table.add_column("submission")
+    table.add_column("points", justify="right")
+    table.add_column("note", overflow="fold", max_width=70)
+    for result in results:
+        note = "" if result.gradable else f"ungradable: {result.message}"
+        table.add_row(result.submission, _points(result.score, result.max_score), note)
+    return table
+
+
+def print_results(
+    results: Sequence[SubmissionResult], *, class_mode: bool, console: Console | None = None
+) -> None:
+    console = console or Console()
+    if class_mode:
+        console.print(class_table(results))
+        return
+    for result in results:
+        console.print(submission_table(result))
+        if not result.gradable:
+            console.print(Text(f"ungradable: {result.message}", style="red"))

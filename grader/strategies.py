@@ -1,0 +1,204 @@
+"""Hypothesis strategies for the checks: seeds, sizes, inputs and layer stacks.
+
+Conventions: plural nouns; keyword-only ``min_*``/``max_*`` bounds with stated defaults, checked up
+front and named in the error; valid values are built directly (no ``filter``/``assume``), so
+shrinking goes straight to the smallest case (fewest layers, narrowest widths, batch 1). Tensors are
+made from drawn integer seeds with a private ``torch.Generator``: cheap to draw, exact to reproduce.
+The device never comes from a draw; it is the grading session's.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from hypothesis import strategies as st
+from torch import nn
+
+from grader import specs
+
+MAX_SEED = 2**31 - 1
+
+
+def _check_range(name: str, low: int, high: int, *, minimum: int = 0) -> None:
+    if low < minimum:
+        raise ValueError(f"min_{name}={low} is smaller than {minimum}")
+    if low > high:
+        raise ValueError(f"min_{name}={low} is larger than max_{name}={high}")
+
+
+def seeds() -> st.SearchStrategy[int]:
+    """Seeds for torch generators (in the parent) and for the child's global RNG."""
+    return st.integers(0, MAX_SEED)
+
+
+def batch_sizes(*, min_size: int = 1, max_size: int = 8) -> st.SearchStrategy[int]:
+    """Batch sizes; default 1 to 8."""
+    _check_range("size", min_size, max_size, minimum=1)
+    return st.integers(min_size, max_size)
+
+
+def widths(*, min_width: int = 1, max_width: int = 12) -> st.SearchStrategy[int]:
+    """Feature counts; default 1 to 12."""
+    _check_range("width", min_width, max_width, minimum=1)
+    return st.integers(min_width, max_width)
+
+
+def make_tensor(
+    shape: tuple[int, ...], seed: int, *, dtype: torch.dtype = torch.float32, scale: float = 1.0
+) -> torch.Tensor:
+    """A standard normal tensor (times ``scale``) from a seed: the same seed, the same tensor."""
+    generator = torch.Generator().manual_seed(seed)
+    return (torch.randn(shape, generator=generator, dtype=torch.float64) * scale).to(dtype)
+
+
+@dataclass(frozen=True)
+class Input:
+    """A drawn input tensor and how to describe it."""
+
+    X: torch.Tensor
+
+    def describe(self) -> str:
+        return f"input of shape {tuple(self.X.shape)} ({str(self.X.dtype).removeprefix('torch.')})"
+
+
+def inputs(
+    *,
+    features: int | None = None,
+    min_batch: int = 1,
+    max_batch: int = 8,
+    min_width: int = 1,
+    max_width: int = 12,
+    scale: float = 1.0,
+) -> st.SearchStrategy[Input]:
+    """``(batch, features)`` float32 inputs; ``features`` fixed or drawn from the width bounds."""
+    _check_range("batch", min_batch, max_batch, minimum=1)
+    feature_counts = (
+        st.just(features)
+        if features is not None
+        else widths(min_width=min_width, max_width=max_width)
+    )
+    return st.builds(
+        lambda batch, width, seed: Input(make_tensor((batch, width), seed, scale=scale)),
+        st.integers(min_batch, max_batch),
+        feature_counts,
+        seeds(),
+    )
+
+
+@dataclass(frozen=True)
+class LayerStack:
+    """A drawn stack of layers (a ``seq`` node) with its weights."""
+
+    spec: specs.Node
+    """The stack as plain data (see grader.specs)."""
+    in_features: int
+    """Input width it expects."""
+    out_features: int
+    """Output width it produces."""
+
+    def describe(self, seq_name: str = "MySequential") -> str:
+        return specs.describe(self.spec, seq_name)
+
+    def build_reference(self) -> tuple[nn.Module, list[nn.Module | None]]:
+        """The same stack around nn.Sequential, with its pre-order registry."""
+        registry: list[nn.Module | None] = []
+        return specs.build(self.spec, nn.Sequential, registry), registry
+
+
+@st.composite
+def layer_stacks(
+    draw: Any,
+    *,
+    min_layers: int = 1,
+    max_layers: int = 5,
+    max_depth: int = 1,
+    min_width: int = 1,
+    max_width: int = 10,
+    in_features: int | None = None,
+    out_features: int | None = None,
+    shared: bool = True,
+    dropout: bool = True,
+    activations: bool = True,
+    require_linear: bool = False,
+) -> LayerStack:
+    """Stacks of Linear, ReLU, Tanh, Dropout, nested stacks (up to ``max_depth`` deep) and, with
+    ``shared``, a square Linear used a second time (the very same module, as in tied layers).
+
+    Defaults: 1 to 5 layers per level, nesting 1 deep, widths 1 to 10. ``out_features`` appends a
+    final Linear to that width; ``require_linear`` guarantees at least one Linear.
+    """
+    _check_range("layers", min_layers, max_layers, minimum=0)
+    _check_range("width", min_width, max_width, minimum=1)
+    if max_depth < 0:
+        raise ValueError(f"max_depth={max_depth} is negative")
+    generator = torch.Generator().manual_seed(draw(seeds()))
+    counter = [0]
+    squares: list[tuple[int, int]] = []  # (registry index, width) of square Linears built so far
+
+    def linear(n_in: int, n_out: int) -> specs.Node:
+        index = counter[0]
+        counter[0] += 1
+        bound = 1.0 / math.sqrt(n_in)
+        weight = (torch.rand((n_out, n_in), generator=generator) * 2 - 1) * bound * 2
+        bias = (torch.rand((n_out,), generator=generator) * 2 - 1) * bound
+        if n_in == n_out:
+            squares.append((index, n_in))
+        return {"kind": "linear", "in": n_in, "out": n_out, "weight": weight, "bias": bias}
+
+    def simple(kind: str, **extra: Any) -> specs.Node:
+        counter[0] += 1
+        return {"kind": kind, **extra}
+
+    def stack(depth: int, width: int, low: int, high: int) -> tuple[specs.Node, int]:
+        counter[0] += 1  # the container itself is built first in pre-order
+        items: list[specs.Node] = []
+        for _ in range(draw(st.integers(low, high))):
+            kinds = ["linear", "square"]
+            if activations:
+                kinds += ["relu", "tanh"]
+            if dropout:
+                kinds.append("dropout")
+            if depth < max_depth:
+                kinds.append("seq")
+            tied = [index for index, w in squares if w == width]
+            if shared and tied:
+                kinds.append("again")
+            kind = draw(st.sampled_from(kinds))
+            if kind == "linear":
+                new_width = draw(widths(min_width=min_width, max_width=max_width))
+                items.append(linear(width, new_width))
+                width = new_width
+            elif kind == "square":
+                items.append(linear(width, width))
+            elif kind in ("relu", "tanh"):
+                items.append(simple(kind))
+            elif kind == "dropout":
+                items.append(simple("dropout", p=draw(st.sampled_from([0.5, 0.1, 0.9]))))
+            elif kind == "seq":
+                node, width = stack(depth + 1, width, 1, max(1, high - 1))
+                items.append(node)
+            else:
+                items.append({"kind": "ref", "target": draw(st.sampled_from(tied))})
+        return {"kind": "seq", "items": items}, width
+
+    start = (
+        in_features
+        if in_features is not None
+        else draw(widths(min_width=min_width, max_width=max_width))
+    )
+    spec, width = stack(0, start, min_layers, max_layers)
+    if require_linear and not _has_linear(spec):
+        spec["items"].append(linear(width, width))
+    if out_features is not None:
+        spec["items"].append(linear(width, out_features))
+        width = out_features
+    return LayerStack(spec, start, width)
+
+
+def _has_linear(node: specs.Node) -> bool:
+    if node["kind"] == "linear":
+        return True
+    return node["kind"] == "seq" and any(_has_linear(child) for child in node["items"])
