@@ -134,7 +134,7 @@ class Expect:
         """Exact equality of plain values (names, shapes, orders, booleans)."""
         if expected == got and type(expected) is type(got):
             return True
-        self.add(path, attribute, expected, got, hint=hint)
+        self.add(path, attribute, _short(expected), _short(got), hint=hint)
         return False
 
     def true(
@@ -172,8 +172,10 @@ class Expect:
         default_rtol, default_atol = tolerance(expected.dtype)
         rtol = default_rtol if rtol is None else rtol
         atol = default_atol if atol is None else atol
-        exp = expected.detach()
-        act = got.detach().to(exp.dtype)
+        # Compare in a dtype that holds both (never truncate the submission's values to ours).
+        common = torch.promote_types(expected.dtype, got.dtype)
+        exp = expected.detach().to(common)
+        act = got.detach().to(common)
         if exp.numel() == 0:
             return True
         if exp.dtype == torch.bool or not (exp.is_floating_point() or exp.is_complex()):

@@ -91,6 +91,23 @@ ITEMS: tuple[Item, ...] = (
 
 ITEMS_BY_ID: dict[str, Item] = {item.id: item for item in ITEMS}
 
+# The only items whose reference solutions call other items (CURRICULUM.md). A failure of the used
+# item can show in the user too when it makes the user's code crash or hang; the checks are written
+# so that a *wrong* result of the used item does not.
+USES: dict[str, tuple[str, ...]] = {
+    "modules.chimera": ("modules.NestMLP", "modules.FixedHiddenMLP"),
+    "parameters.block2": ("parameters.block1",),
+    "parameters.rgnet": ("parameters.block2",),
+}
+
+
+def users_of(item_id: str) -> list[str]:
+    """Items whose solutions call ``item_id``, directly or through another item."""
+    found = [user for user, used in USES.items() if item_id in used]
+    for user in list(found):
+        found.extend(u for u in users_of(user) if u not in found)
+    return found
+
 
 def items_in(section: str) -> list[Item]:
     return [item for item in ITEMS if item.section == section]

@@ -202,5 +202,13 @@ class SubmissionBudgetExhausted(GradingFailure):
     terminal = True
 
 
+class SandboxUnavailable(GradingFailure):
+    """No sandboxed process could be started for this submission: the grader's problem, not the
+    student's. Reported as a grader error; the rest of the submission is not attempted."""
+
+    kind = "grader error"
+    terminal = True
+
+
 class GraderError(Exception):
     """The grader itself could not do its job (not the student's fault)."""

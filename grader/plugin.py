@@ -59,6 +59,15 @@ HELP_VISIBILITY = "which checks run: all, or public (self-study)"
 HELP_TRANSPORT = (
     "sandbox (default: the submission runs in a contained child) or in-process (unprotected)"
 )
+HELP_JSON = "write the results to this file as JSON (standalone use)"
+
+# Messages (tests match these constants, never their wording).
+MSG_UNMARKED = "has no @check(...) marker: every check must say what it grades"
+MSG_NO_SUBMISSION = "give the folder to grade with --grader-submission PATH"
+MSG_GRADER_ERROR = (
+    "the grader itself failed on this check (not your fault); your instructor has the details"
+)
+MSG_NEEDS_CUDA = "needs a CUDA device; grading ran on the CPU"
 
 # Settings for every check. Examples are drawn from a seed derived from the check's own source
 # under 'grade', so every student sees the same inputs and regrading gives the same result.
@@ -227,6 +236,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--grader-transport", default=None, choices=["sandbox", "in-process"], help=HELP_TRANSPORT
     )
+    group.addoption("--grader-json", default=None, help=HELP_JSON)
     parser.addini("grader_device", HELP_DEVICE, default="cpu")
     parser.addini("grader_profile", HELP_PROFILE, default="grade")
 
@@ -261,7 +271,7 @@ def _standalone_session(config: pytest.Config) -> GradingSession:
 
     path = config.getoption("--grader-submission")
     if not path:
-        raise pytest.UsageError("give the folder to grade with --grader-submission PATH")
+        raise pytest.UsageError(MSG_NO_SUBMISSION)
     try:
         _, submissions = sources.discover(path)
     except FileNotFoundError:
@@ -278,6 +288,19 @@ def _standalone_session(config: pytest.Config) -> GradingSession:
         visibility=config.getoption("--grader-visibility") or "all",
         seed=config.getoption("--grader-seed") or 0,
     )
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    path = config.getoption("--grader-json", None)
+    if not path or not is_standalone(config):
+        return
+    from grader.results import write_json
+
+    grading = config.stash[SESSION_KEY]
+    finished = [grading.results[name] for name in grading.order if name in grading.results]
+    if finished:
+        write_json(path, finished, class_mode=len(grading.order) > 1)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -325,9 +348,7 @@ def pytest_collection_modifyitems(
     for item in items:
         marker = item.get_closest_marker(MARKER)
         if marker is None:
-            raise pytest.UsageError(
-                f"{item.nodeid} has no @check(...) marker: every check must say what it grades"
-            )
+            raise pytest.UsageError(f"{item.nodeid} {MSG_UNMARKED}")
         spec = check_spec(item.function, marker)  # type: ignore[attr-defined]
         checks = grading.registered.setdefault(spec.item, [])
         if all(c.name != spec.name for c in checks):
@@ -409,7 +430,7 @@ def pytest_runtest_call(item: pytest.Item) -> None:
         return
     grading = item.config.stash[SESSION_KEY]
     if spec.gpu_only and not grading.device.startswith("cuda"):
-        pytest.skip("needs a CUDA device; grading ran on the CPU")
+        pytest.skip(MSG_NEEDS_CUDA)
     handle.begin_check()
     global _budget
     _budget = _Budget(SHRINK_BUDGET)
@@ -460,6 +481,8 @@ def _check_result(
     exc = call.excinfo.value if call.excinfo is not None else None
     failure = _grading_failure(exc)
     if failure is not None:
+        if failure.kind == GRADER_ERROR:
+            _note_grader_error(grading, str(failure))
         return CheckResult(
             spec.name,
             spec.item,
@@ -470,9 +493,8 @@ def _check_result(
             failure.kind,
             failure.feedback(public=public),
         )
-    detail = "".join(traceback.format_exception(exc)) if exc is not None else str(report.longrepr)
-    grading.grader_errors.append(f"{spec.name}: {detail}")
-    print(f"grader error in {spec.name}:\n{detail}", file=sys.stderr)
+    detail = _short_traceback(exc) if exc is not None else str(report.longrepr)
+    _note_grader_error(grading, f"{spec.name}: {detail}")
     return CheckResult(
         spec.name,
         spec.item,
@@ -481,8 +503,26 @@ def _check_result(
         spec.points,
         spec.visibility,
         GRADER_ERROR,
-        "the grader itself failed on this check (not your fault); your instructor has the details",
+        MSG_GRADER_ERROR,
     )
+
+
+def _note_grader_error(grading: GradingSession, text: str) -> None:
+    """Tell the instructor (stderr) once per distinct problem; the result says it per check."""
+    if text not in grading.grader_errors:
+        grading.grader_errors.append(text)
+        print(f"grader error: {text}", file=sys.stderr)
+
+
+def _short_traceback(exc: BaseException) -> str:
+    """The exception with the grader's own frames only (pytest's and pluggy's are noise here)."""
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if "/_pytest/" not in f.filename and "/pluggy/" not in f.filename
+    ]
+    lines = traceback.format_list(frames[-8:])
+    return "".join(lines) + "".join(traceback.format_exception_only(type(exc), exc))
 
 
 _EXCEPTION_GROUP: Any = getattr(builtins, "BaseExceptionGroup", None)

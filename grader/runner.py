@@ -7,6 +7,7 @@ the parent's (two cores, two imports, one wait).
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -175,9 +176,10 @@ def grade(
                     on_result(session.results[name])
         results = [session.results[name] for name in session.order]
         if session.grader_errors:
-            errors_seen = len(session.grader_errors)
             print(
-                f"warning: {errors_seen} check run(s) hit a grader error; they are marked 'grader error' in the results"
+                f"warning: {len(session.grader_errors)} grader problem(s), printed above; "
+                "the checks they hit are marked 'grader error' in the results",
+                file=sys.stderr,
             )
         return results
     finally:

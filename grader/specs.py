@@ -27,9 +27,12 @@ def build(
     """Build a node; every created module is appended to ``registry`` in pre-order."""
     kind = node["kind"]
     if kind == "ref":
-        target = registry[node["target"]]
+        index = node["target"]
+        target = registry[index] if 0 <= index < len(registry) else None
         if target is None:
-            raise ValueError("a ref must point to a module built before it")
+            raise ValueError(
+                f"ref to module #{index}: a ref must point to a module built before it"
+            )
         return target
     slot = len(registry)
     registry.append(None)

@@ -108,8 +108,47 @@ class LayerStack:
         return specs.build(self.spec, nn.Sequential, registry), registry
 
 
-@st.composite
 def layer_stacks(
+    *,
+    min_layers: int = 1,
+    max_layers: int = 5,
+    max_depth: int = 1,
+    min_width: int = 1,
+    max_width: int = 10,
+    in_features: int | None = None,
+    out_features: int | None = None,
+    shared: bool = True,
+    dropout: bool = True,
+    activations: bool = True,
+    require_linear: bool = False,
+) -> st.SearchStrategy[LayerStack]:
+    """Stacks of Linear, ReLU, Tanh, Dropout, nested stacks (up to ``max_depth`` deep) and, with
+    ``shared``, a square Linear used a second time (the very same module, as in tied layers).
+
+    Defaults: 1 to 5 layers per level, nesting 1 deep, widths 1 to 10. ``out_features`` appends a
+    final Linear to that width; ``require_linear`` guarantees at least one Linear.
+    """
+    _check_range("layers", min_layers, max_layers, minimum=0)
+    _check_range("width", min_width, max_width, minimum=1)
+    if max_depth < 0:
+        raise ValueError(f"max_depth={max_depth} is negative")
+    return _layer_stacks(
+        min_layers=min_layers,
+        max_layers=max_layers,
+        max_depth=max_depth,
+        min_width=min_width,
+        max_width=max_width,
+        in_features=in_features,
+        out_features=out_features,
+        shared=shared,
+        dropout=dropout,
+        activations=activations,
+        require_linear=require_linear,
+    )
+
+
+@st.composite
+def _layer_stacks(
     draw: Any,
     *,
     min_layers: int = 1,
@@ -124,16 +163,6 @@ def layer_stacks(
     activations: bool = True,
     require_linear: bool = False,
 ) -> LayerStack:
-    """Stacks of Linear, ReLU, Tanh, Dropout, nested stacks (up to ``max_depth`` deep) and, with
-    ``shared``, a square Linear used a second time (the very same module, as in tied layers).
-
-    Defaults: 1 to 5 layers per level, nesting 1 deep, widths 1 to 10. ``out_features`` appends a
-    final Linear to that width; ``require_linear`` guarantees at least one Linear.
-    """
-    _check_range("layers", min_layers, max_layers, minimum=0)
-    _check_range("width", min_width, max_width, minimum=1)
-    if max_depth < 0:
-        raise ValueError(f"max_depth={max_depth} is negative")
     generator = torch.Generator().manual_seed(draw(seeds()))
     counter = [0]
     squares: list[tuple[int, int]] = []  # (registry index, width) of square Linears built so far

@@ -15,6 +15,7 @@ import ctypes
 import os
 import select
 import struct
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -91,8 +92,11 @@ _HEADER = struct.Struct(">Q")
 
 
 def _torch():
-    import torch  # lazily: framing is used before torch is loaded
-
+    # The already imported module, without going through the import machinery (which code in a
+    # child may have replaced); imported lazily because framing is used before torch is loaded.
+    torch = sys.modules.get("torch")
+    if torch is None:
+        import torch
     return torch
 
 
@@ -119,6 +123,10 @@ def _encode(obj: Any, out: list[bytes], path: str, depth: int, max_tensor_bytes:
         if -(1 << 63) <= obj < (1 << 63):
             out.append(b"i" + _I64.pack(obj))
         else:
+            # Bound the size before str(): Python refuses to print ints beyond 4300 digits
+            # (a decimal digit is about 3.32 bits; the exact digit count is checked below).
+            if obj.bit_length() > DEFAULT_LIMITS.max_int_digits * 4:
+                raise WireError(f"{path}: integer too large")
             digits = str(obj).encode()
             if len(digits) > DEFAULT_LIMITS.max_int_digits:
                 raise WireError(f"{path}: integer too large")
@@ -154,7 +162,8 @@ def _encode_tensor(t: Any, path: str, max_tensor_bytes: int) -> bytes:
     # Exact types only: a subclass can override every method we would call on it.
     if type(t) not in (torch.Tensor, torch.nn.Parameter):
         raise WireError(
-            f"{path}: a {type(t).__name__} (tensor subclass); return a plain torch.Tensor"
+            f"{path}: an object of type {type(t).__name__} posing as a tensor (a tensor "
+            "subclass?); return a plain torch.Tensor"
         )
     if t.layout != torch.strided:
         raise WireError(f"{path}: a {t.layout} tensor; return a dense (strided) tensor")
@@ -219,7 +228,14 @@ class _Reader:
 def decode(data: bytes | bytearray | memoryview, *, limits: Limits = DEFAULT_LIMITS) -> Any:
     """Rebuild plain data from bytes an untrusted peer sent. Raises WireError on anything off."""
     reader = _Reader(memoryview(data), limits)
-    value = _decode(reader, 0)
+    try:
+        value = _decode(reader, 0)
+    except WireError:
+        raise
+    except (ValueError, RuntimeError, OverflowError, MemoryError, struct.error) as exc:
+        # Whatever else hostile bytes provoke (torch refusing a shape, int() refusing digits) is
+        # still a malformed message, never a crash of the grader.
+        raise WireError(f"malformed message ({type(exc).__name__}: {str(exc)[:200]})") from None
     if reader.pos != len(reader.buf):
         raise WireError("trailing bytes after the message")
     return value
@@ -245,7 +261,7 @@ def _decode(r: _Reader, depth: int) -> Any:
         if n > r.limits.max_int_digits:
             raise WireError("integer too long")
         text = bytes(r.take(n))
-        if not text.lstrip(b"-").isdigit():
+        if not (text.isdigit() or (text[:1] == b"-" and text[1:].isdigit())):
             raise WireError("malformed integer")
         return int(text)
     if tag == b"d":

@@ -17,6 +17,8 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+import torch
+
 from grader import wire
 
 ProbeFunction = Callable[..., Any]
@@ -247,8 +249,6 @@ def _call(
     _seed_everything(seed)
     ctx = ProbeContext(sections, device)
     try:
-        import torch
-
         with torch.enable_grad():
             return {"ok": fn(ctx, **request.get("args", {}))}
     except ProbeSignal as signal:
@@ -265,8 +265,6 @@ def _call(
 
 
 def _seed_everything(seed: int) -> None:
-    import torch
-
     random.seed(seed)
     torch.manual_seed(seed)
 

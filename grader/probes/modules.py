@@ -84,7 +84,10 @@ def _lazy_linear_info(module: Any) -> dict[str, Any]:
 
 
 def _weight_and_bias(module: Any) -> tuple[torch.Tensor, torch.Tensor | None] | None:
-    if not isinstance(module, nn.Linear):
+    """A materialised Linear's weight and bias (None for anything else, uninitialised included)."""
+    if not isinstance(module, nn.Linear) or isinstance(
+        module.weight, nn.parameter.UninitializedParameter
+    ):
         return None
     return (
         module.weight.detach().clone(),

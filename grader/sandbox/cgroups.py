@@ -100,8 +100,9 @@ def create(name: str, pids_max: int) -> str | None:
 
 
 def destroy(path: str) -> None:
-    """Kill whatever is left in the cgroup (daemons that escaped their process group) and remove it."""
-    for _ in range(50):
+    """Kill whatever is left in the cgroup (daemons that escaped their process group) and remove it.
+    A task just reaped can keep the cgroup busy for a moment, hence the retries (up to ~2 s)."""
+    for _ in range(200):
         try:
             with open(os.path.join(path, "cgroup.procs")) as f:
                 pids = [int(line) for line in f if line.strip()]
@@ -122,12 +123,9 @@ def destroy(path: str) -> None:
 
 
 def cleanup() -> None:
-    """Remove this process's base cgroup (call at exit, after every child is destroyed)."""
+    """Remove this process's base cgroup and anything still under it (call at exit)."""
     if _base:
-        try:
-            os.rmdir(_base)
-        except OSError:
-            pass
+        _sweep(_base)
 
 
 def sweep_base(zygote_pid: int) -> None:
@@ -135,14 +133,14 @@ def sweep_base(zygote_pid: int) -> None:
     root = _pids_root()
     if root is None:
         return
-    base = os.path.join(root, _base_name(zygote_pid))
+    _sweep(os.path.join(root, _base_name(zygote_pid)))
+
+
+def _sweep(base: str) -> None:
     if not os.path.isdir(base):
         return
     for entry in os.listdir(base):
         path = os.path.join(base, entry)
         if os.path.isdir(path):
             destroy(path)
-    try:
-        os.rmdir(base)
-    except OSError:
-        pass
+    destroy(base)

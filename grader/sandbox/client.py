@@ -56,8 +56,8 @@ class SandboxPolicy:
     """Wall-clock seconds for all probes of one submission together."""
     max_restarts: int = 25
     """Children a submission may use up (crashes, timeouts) before the rest is not graded."""
-    memory_bytes: int = 1 << 30
-    """Address space a child may add beyond the zygote's."""
+    memory_bytes: int = 512 << 20
+    """Address space a child may add beyond the zygote's (this chapter's nets need a few MB)."""
     cpu_seconds: int = 600
     """CPU seconds per child (RLIMIT_CPU)."""
     file_bytes: int = 64 << 20
@@ -209,12 +209,12 @@ class Zygote:
                 try:
                     self._proc.wait(timeout=10)
                 except subprocess.TimeoutExpired:
-                    # Its children die with it (parent-death signal); their cgroups are swept here.
+                    # Its children die with it (parent-death signal).
                     self._proc.kill()
                     self._proc.wait()
-                    from grader.sandbox import cgroups
+                from grader.sandbox import cgroups
 
-                    cgroups.sweep_base(self._proc.pid)
+                cgroups.sweep_base(self._proc.pid)  # whatever the zygote could not remove
                 self._proc = None
             if self._listener is not None:
                 self._listener.close()
@@ -492,7 +492,13 @@ class SandboxTransport:
                 f"grading stopped: your code crashed or hung {self.policy.max_restarts} times"
             )
             raise self.exhausted
-        self.child = self.zygote.spawn(self.device, self.extra_hide)
+        try:
+            self.child = self.zygote.spawn(self.device, self.extra_hide)
+        except ZygoteError as exc:
+            self.exhausted = errors.SandboxUnavailable(
+                f"the grader could not start a sandboxed process for your code ({exc})"
+            )
+            raise self.exhausted from None
         self.children_started += 1
         self.layers = self.child.layers
         self.loaded = set()
@@ -529,6 +535,8 @@ class SandboxTransport:
         except errors.SectionUnavailable as failure:
             self.failed[section] = failure
             raise
+        except (errors.SubmissionBudgetExhausted, errors.SandboxUnavailable):
+            raise  # about the whole submission, not this section
         except errors.ProbeTimeout:
             failure = errors.SectionUnavailable(
                 section,

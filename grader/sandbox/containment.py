@@ -40,7 +40,9 @@ LAYERS = (
 )
 
 WORKDIR = "/tmp/work"
-FALLBACK_UID = 65534
+# Unprivileged uids for the fallback, one per child, so children cannot signal each other.
+FALLBACK_UID_BASE = 200000
+FALLBACK_UID_SPAN = 50000
 
 
 class Report:
@@ -194,25 +196,33 @@ def apply(config: dict[str, Any]) -> dict[str, str]:
 
     report.attempt("rlimits", layers["rlimits"], set_rlimits, rlimit_canary)
 
-    # Without Landlock a root child can read and write every root-owned file: drop the uid instead.
+    # The bounding set must go while we still hold CAP_SETPCAP, i.e. before a uid drop (which
+    # clears the effective set); the remaining sets are emptied last, after Landlock.
+    bounding_error: OSError | None = None
+    if layers["capabilities"]:
+        try:
+            linux.drop_bounding_set()
+        except OSError as exc:
+            bounding_error = exc
+
+    # Without Landlock a root child can read and write every root-owned file, and without a pids
+    # cgroup nothing bounds a root fork bomb (RLIMIT_NPROC is not enforced for root): in either case
+    # drop to an unprivileged uid of its own (modules not imported by the zygote then cannot load).
     landlock_abi = linux.landlock_abi() if layers["landlock"] else 0
-    want_uid_drop = layers["uid_drop"] == "always" or (
-        layers["uid_drop"] == "auto" and landlock_abi == 0
-    )
+    needed = landlock_abi == 0 or not report.active("pids_cgroup")
+    want_uid_drop = layers["uid_drop"] == "always" or (layers["uid_drop"] == "auto" and needed)
+    uid = FALLBACK_UID_BASE + int(config.get("serial", 0)) % FALLBACK_UID_SPAN
 
     def drop_uid() -> None:
         os.setgroups([])
-        os.setresgid(FALLBACK_UID, FALLBACK_UID, FALLBACK_UID)
-        os.setresuid(FALLBACK_UID, FALLBACK_UID, FALLBACK_UID)
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
 
     report.attempt(
-        "uid_drop",
-        want_uid_drop,
-        drop_uid,
-        lambda: None if os.getuid() == FALLBACK_UID else "uid unchanged",
+        "uid_drop", want_uid_drop, drop_uid, lambda: None if os.getuid() == uid else "uid unchanged"
     )
     if report.layers["uid_drop"] == DISABLED and layers["uid_drop"] == "auto":
-        report.set("uid_drop", "not needed (Landlock active)" if landlock_abi else DISABLED)
+        report.set("uid_drop", "not needed (Landlock and a pids cgroup are active)")
 
     report.attempt(
         "no_new_privs",
@@ -271,7 +281,12 @@ def apply(config: dict[str, Any]) -> dict[str, str]:
             return "raising a hard rlimit succeeded"
         return None
 
-    report.attempt("capabilities", layers["capabilities"], linux.drop_all_capabilities, caps_canary)
+    def drop_capabilities() -> None:
+        if bounding_error is not None:
+            raise bounding_error
+        linux.clear_capability_sets()
+
+    report.attempt("capabilities", layers["capabilities"], drop_capabilities, caps_canary)
     return report.layers
 
 

@@ -97,8 +97,9 @@ def cap_last_cap() -> int:
         return 40
 
 
-def drop_all_capabilities() -> None:
-    """Empty the bounding, ambient, effective, permitted and inheritable sets; lock securebits."""
+def drop_bounding_set() -> None:
+    """Empty the bounding and ambient sets and lock securebits (no root magic on exec, no
+    capability fixups on uid changes). Needs CAP_SETPCAP, so it comes before any uid change."""
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
     for cap in range(cap_last_cap() + 1):
         try:
@@ -106,8 +107,11 @@ def drop_all_capabilities() -> None:
         except OSError as exc:
             if exc.errno != 22:  # EINVAL: cap unknown to this kernel
                 raise
-    # Needs CAP_SETPCAP, so before the capset below.
     prctl(PR_SET_SECUREBITS, SECURE_ALL_BITS_LOCKED)
+
+
+def clear_capability_sets() -> None:
+    """Empty the effective, permitted and inheritable sets (always allowed)."""
     header = (ctypes.c_uint32 * 2)(_LINUX_CAPABILITY_VERSION_3, 0)
     data = (ctypes.c_uint32 * 6)()  # two __user_cap_data_struct, all zero
     _check(_libc.capset(header, data), "capset")

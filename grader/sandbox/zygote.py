@@ -187,7 +187,9 @@ def _spawn(
     if layers["pids_cgroup"]:
         cgroup_dir = cgroups.create(f"c{state.serial}", config["limits"]["pids"])
     hide = _hideable(sorted(set(config["hide_paths"])), state.read_paths)
-    config = dict(config, hide_paths=hide, read_paths=_without(state.read_paths, hide))
+    config = dict(
+        config, hide_paths=hide, read_paths=_without(state.read_paths, hide), serial=state.serial
+    )
     new_pid_ns = False
     if layers["pid_namespace"]:
         try:
