@@ -1,0 +1,23 @@
+"""Does a FixedHiddenMLP that stores rand_weight as a plain tensor attribute (not saved, not moved by
+.to) lose points on FixedHiddenMLP only?"""
+
+TARGET = "modules.FixedHiddenMLP"
+CAUGHT_BY = [
+    "test_fixed_hidden_rand_weight_is_a_persistent_buffer",
+    "test_fixed_hidden_buffer_moves_with_to",
+]
+
+
+class FixedHiddenMLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rand_weight = torch.rand(20, 20)
+        self.linear = nn.LazyLinear(20)
+
+    def forward(self, X):
+        X = self.linear(X)
+        X = F.relu(X @ self.rand_weight + 1)
+        X = self.linear(X)
+        while X.abs().sum() > 1:
+            X = X / 2
+        return X.sum()

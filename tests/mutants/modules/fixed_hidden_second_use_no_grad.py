@@ -1,0 +1,20 @@
+"""Does a FixedHiddenMLP whose second use of the linear layer is cut off from autograd lose points
+on FixedHiddenMLP only?"""
+
+TARGET = "modules.FixedHiddenMLP"
+CAUGHT_BY = ["test_fixed_hidden_gradient"]
+
+
+class FixedHiddenMLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("rand_weight", torch.rand(20, 20))
+        self.linear = nn.LazyLinear(20)
+
+    def forward(self, X):
+        X = self.linear(X)
+        X = F.relu(X @ self.rand_weight + 1)
+        X = F.linear(X, self.linear.weight.detach(), self.linear.bias.detach())
+        while X.abs().sum() > 1:
+            X = X / 2
+        return X.sum()

@@ -1,0 +1,15 @@
+"""Does a Parallel that stacks the two outputs instead of concatenating them lose points on Parallel only?"""
+
+TARGET = "modules.Parallel"
+CAUGHT_BY = ["test_parallel_output_concatenates"]
+
+
+class Parallel(nn.Module):
+    def __init__(self, net1, net2, dim=-1):
+        super().__init__()
+        self.net1 = net1
+        self.net2 = net2
+        self.dim = dim
+
+    def forward(self, X):
+        return torch.stack((self.net1(X), self.net2(X)), dim=self.dim)

@@ -1,0 +1,155 @@
+"""The adversarial suite: submissions that crash, hang, hog, flood, lie, forge replies, patch torch or the
+grader inside their process, read secrets, reach the network, signal the grader or leave daemons behind.
+
+All of them are graded in one class run (tests/conftest.py: ``adversarial``). Each must get a clear
+message and lose points only on what it attacks; the grader must finish with a valid result and
+leave nothing running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import ADVERSARIAL
+from support import items, metadata, question, registered_checks
+
+from grader.curriculum import users_of
+
+GRADED_ITEMS = sorted(set(registered_checks().values()))
+MODULES_ITEMS = [item for item in GRADED_ITEMS if item.startswith("modules.")]
+
+
+def _first_failure(item: dict) -> dict:
+    return next(c for c in item["checks"] if not c["passed"])
+
+
+@pytest.mark.parametrize("path", ADVERSARIAL, ids=[p.stem for p in ADVERSARIAL])
+def test_case_costs_only_what_it_attacks(adversarial, path: Path) -> None:
+    """(Each case file asks its own question; see its docstring.)"""
+    meta = metadata(path)
+    result = adversarial.results[path.stem]
+    affected = MODULES_ITEMS if meta["AFFECTS"] == "ALL" else meta["AFFECTS"]
+    by_id = items(result)
+    for item_id in affected:
+        item = by_id[item_id]
+        assert item["score"] < item["max_score"], f"{question(path)}\n{item_id} kept full marks"
+        if meta["AFFECTS"] == "ALL" and meta["KIND"] == "section unavailable":
+            assert item["status"] == "could not load", item
+            assert meta["FEEDBACK"] in item["message"], item["message"]
+        else:
+            kinds = meta["KIND"] if isinstance(meta["KIND"], list) else [meta["KIND"]]
+            failures = [c for c in item["checks"] if not c["passed"]]
+            matching = [
+                c
+                for c in failures
+                if (meta["KIND"] is None or c["kind"] in kinds)
+                and meta["FEEDBACK"] in c["feedback"]
+            ]
+            assert matching, (
+                f"no failing check of kind {kinds} saying {meta['FEEDBACK']!r}: {failures}"
+            )
+    # An item that calls an attacked item (chimera calls NestMLP) may crash or hang with it.
+    may_suffer = set(affected) | {user for item_id in affected for user in users_of(item_id)}
+    untouched = [
+        f"{item_id}: {item['score']}/{item['max_score']} ({item['status']})"
+        for item_id, item in by_id.items()
+        if item_id not in may_suffer and item["score"] != item["max_score"]
+    ]
+    assert untouched == [], f"{question(path)}\nlost points outside what it attacks"
+    assert all(c["kind"] != "grader error" for item in by_id.values() for c in item["checks"])
+
+
+def test_grader_finished_with_a_valid_result_for_everyone(adversarial) -> None:
+    """Did the grader exit 0 with one valid result per submission, including the control?"""
+    assert adversarial.proc.returncode == 0
+    assert set(adversarial.results) == {p.stem for p in ADVERSARIAL} | {"control"}
+    for result in adversarial.results.values():
+        assert next(i["id"] for i in result["exercises"]) == "modules.MLP"
+        assert result["sandbox"].get("protected") is True
+
+
+def test_control_submission_is_untouched(adversarial) -> None:
+    """Does a correct submission graded among attackers still get full marks?"""
+    control = adversarial.results["control"]
+    assert control["score"] == control["max_score"] > 0
+
+
+def test_no_daemon_survives_and_results_are_intact(adversarial) -> None:
+    """After grading, is no process of the submission left, and is the results file unmodified?"""
+    survivors = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            comm = Path(f"/proc/{pid}/comm").read_text().strip()
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        # Other graders may be running (a zygote with a live parent); a leftover of ours is orphaned.
+        orphan = _parent(pid) == 1
+        if comm == "advdaemon" or ("grader.sandbox.zygote" in cmdline and orphan):
+            survivors.append((pid, comm, cmdline))
+    assert survivors == []
+    assert adversarial.results_path.read_text() == adversarial.results_text
+    json.loads(adversarial.results_text)
+
+
+def _parent(pid: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("PPid:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return -1
+
+
+def test_no_cgroup_is_left_behind(adversarial) -> None:
+    """Are the per-child pids cgroups removed once grading ends?"""
+    root = Path("/sys/fs/cgroup/pids")
+    if not root.is_dir():
+        pytest.skip("no cgroup v1 pids hierarchy on this machine")
+    leftovers = [p.name for p in root.iterdir() if p.name.startswith("builders-grader-")]
+    # Other test sessions may be grading right now; only this run's zygotes are gone for sure.
+    alive = {
+        p.name.split("-")[-1]
+        for p in root.iterdir()
+        if p.name.startswith("builders-grader-") and Path(f"/proc/{p.name.split('-')[-1]}").exists()
+    }
+    assert [name for name in leftovers if name.split("-")[-1] not in alive] == []
+
+
+def test_network_was_unreachable(adversarial) -> None:
+    """Did the child reach neither the test's loopback listener, nor a remote host, nor DNS?"""
+    with pytest.raises(BlockingIOError):
+        adversarial.listener.accept()
+    feedback = _first_failure(items(adversarial.results["network"])["modules.MLP"])["feedback"]
+    assert "report:" in feedback
+    assert "=OK" not in feedback, feedback
+
+
+def test_secrets_were_unreadable(adversarial) -> None:
+    """Could the child read none of the solutions, checks, tests, history, other students' files or host files?"""
+    feedback = _first_failure(items(adversarial.results["read_secrets"])["modules.MLP"])["feedback"]
+    assert "report:" in feedback
+    assert "READ" not in feedback, feedback
+
+
+def test_no_signal_reached_another_process(adversarial) -> None:
+    """Did signalling every pid from the child reach no process outside its sandbox?"""
+    feedback = _first_failure(items(adversarial.results["signal_the_grader"])["modules.MLP"])[
+        "feedback"
+    ]
+    assert "signals delivered=0" in feedback, feedback
+
+
+def test_disk_filling_stayed_in_the_child(adversarial) -> None:
+    """Did filling the disk consume at most the child's own small /tmp, not the host's disk?"""
+    assert adversarial.free_before - adversarial.free_after < 32 * 2**20
+    feedback = _first_failure(items(adversarial.results["fill_disk"])["modules.chimera"])[
+        "feedback"
+    ]
+    assert "disk full after" in feedback

@@ -1,0 +1,331 @@
+"""grader/compare.py: structured differences between the submission's result and PyTorch's."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from grader.compare import TOLERANCES, Difference, Expect, Mismatch, tolerance
+from grader.errors import GradingFailure
+
+
+def differences(expected, got, **kwargs) -> list[Difference]:
+    expect = Expect("MySequential output")
+    ok = expect.close("output", expected, got, **kwargs)
+    assert ok is (not expect.differences)
+    return expect.differences
+
+
+def torch_accepts(expected: torch.Tensor, got: torch.Tensor) -> bool:
+    try:
+        torch.testing.assert_close(got, expected)
+    except AssertionError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Tolerances
+
+
+@pytest.mark.parametrize("relative", [0.0, 1e-7, 1e-6])
+def test_float32_values_within_the_default_tolerance_pass(relative):
+    """Does a float32 result within assert_close's default tolerance pass?"""
+    expected = torch.tensor([100.0, -3.0, 0.25, 1e4])
+    got = expected * (1 + relative)
+    assert torch_accepts(expected, got)
+    assert differences(expected, got) == []
+
+
+@pytest.mark.parametrize("relative", [1e-3, 1e-4])
+def test_float32_values_beyond_the_default_tolerance_fail(relative):
+    """Does a float32 result off by a relative 1e-3 (or 1e-4) fail, as in assert_close?"""
+    expected = torch.tensor([100.0, -3.0, 0.25, 1e4])
+    got = expected * (1 + relative)
+    assert not torch_accepts(expected, got)
+    (difference,) = differences(expected, got)
+    assert difference.attribute == "values"
+
+
+def test_the_absolute_tolerance_applies_near_zero():
+    """Does a difference of 5e-6 around 0 pass for float32 (atol 1e-5) and 5e-5 fail?"""
+    assert differences(torch.zeros(3), torch.full((3,), 5e-6)) == []
+    assert len(differences(torch.zeros(3), torch.full((3,), 5e-5))) == 1
+
+
+@pytest.mark.parametrize("dtype", list(TOLERANCES), ids=str)
+def test_the_tolerance_table_agrees_with_assert_close(dtype):
+    """Across a sweep of sizes of error, does close give the same verdict as assert_close?"""
+    verdicts = []
+    for base in [1.0, -5.0, 100.0, 1e-3, 0.0]:
+        for step in [0, 1e-8, 1e-7, 5e-7, 1e-6, 2e-6, 5e-6, 1e-5, 3e-5, 1e-4, 1e-3, 5e-3]:
+            for offset in [base * step, step, base * step * 10]:
+                expected = torch.tensor([base], dtype=torch.float64).to(dtype)
+                got = expected.to(torch.complex128 if dtype.is_complex else torch.float64)
+                got = (got + offset * (1 + 1j if dtype.is_complex else 1)).to(dtype)
+                mine = not differences(expected, got)
+                theirs = torch_accepts(expected, got)
+                assert mine == theirs, (dtype, base, offset)
+                verdicts.append(mine)
+    # The sweep must cover both verdicts, or it proves nothing.
+    assert any(verdicts) and not all(verdicts)
+
+
+def test_tolerance_is_exact_for_integers_and_bools():
+    """Are integer and bool dtypes compared with (0, 0), as assert_close does?"""
+    for dtype in (torch.int8, torch.int32, torch.int64, torch.uint8, torch.bool):
+        assert tolerance(dtype) == (0.0, 0.0)
+    assert tolerance(torch.float32) == (1.3e-6, 1e-5)
+
+
+@pytest.mark.parametrize("dtype", [torch.int32, torch.int64, torch.uint8], ids=str)
+def test_integer_tensors_must_match_exactly(dtype):
+    """Is an integer tensor that is off by 1 anywhere a values difference saying exact match?"""
+    expected = torch.arange(6, dtype=dtype).reshape(2, 3)
+    assert differences(expected, expected.clone()) == []
+    got = expected.clone()
+    got[1, 1] += 1
+    (difference,) = differences(expected, got)
+    assert difference.attribute == "values"
+    assert "1 of 6 values differ" in difference.detail
+    assert "at [1, 1]" in difference.detail
+    assert "exact match required" in difference.detail
+
+
+def test_bool_tensors_must_match_exactly():
+    """Does one flipped bool count as a difference?"""
+    expected = torch.tensor([True, False, True])
+    assert differences(expected, expected.clone()) == []
+    (difference,) = differences(expected, torch.tensor([True, True, True]))
+    assert "1 of 3 values differ" in difference.detail
+
+
+def test_explicit_tolerances_override_the_table():
+    """Do rtol/atol given by a check replace the dtype's defaults?"""
+    expected = torch.ones(3)
+    got = expected + 0.01
+    assert len(differences(expected, got)) == 1
+    assert differences(expected, got, rtol=0.0, atol=0.02) == []
+    assert len(differences(expected, expected + 1e-7, rtol=0.0, atol=0.0)) == 1
+
+
+def test_empty_tensors_of_the_same_shape_are_equal():
+    """Do two 0-size tensors of the same shape and dtype compare equal?"""
+    assert differences(torch.zeros(0, 3), torch.ones(0, 3)) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Attributes before values
+
+
+def test_a_shape_mismatch_is_exactly_one_shape_difference():
+    """Does a wrong shape give one Difference (shape), without also comparing dtype or values?"""
+    (difference,) = differences(torch.zeros(3, 5), torch.ones(5, 3, dtype=torch.float64))
+    assert difference.attribute == "shape"
+    assert difference.expected == "(3, 5)"
+    assert difference.got == "(5, 3)"
+    assert difference.path == "output"
+
+
+def test_a_dtype_mismatch_is_reported_before_values():
+    """Does a wrong dtype give one dtype Difference, even when the values also differ?"""
+    (difference,) = differences(torch.zeros(3), torch.ones(3, dtype=torch.float64))
+    assert difference.attribute == "dtype"
+    assert difference.expected == "torch.float32"
+    assert difference.got == "torch.float64"
+
+
+def test_check_dtype_false_compares_values_across_dtypes():
+    """With check_dtype=False, is a float64 result with the right values accepted?"""
+    assert differences(torch.ones(3), torch.ones(3, dtype=torch.float64), check_dtype=False) == []
+
+
+def test_check_dtype_false_does_not_truncate_fractional_values():
+    """With check_dtype=False, does a float 1.5 still differ from an expected integer 1?"""
+    assert len(differences(torch.tensor([1]), torch.tensor([1.5]), check_dtype=False)) == 1
+
+
+def test_a_device_mismatch_is_reported():
+    """Does a tensor on another device give a device Difference (not a crash comparing values)?"""
+    (difference,) = differences(torch.zeros(3), torch.zeros(3, device="meta"))
+    assert difference.attribute == "device"
+    assert (difference.expected, difference.got) == ("cpu", "meta")
+
+
+@pytest.mark.parametrize("got", [[0.0, 0.0], None, 0.0, (torch.zeros(2),)], ids=repr)
+def test_a_non_tensor_result_is_a_type_difference(got):
+    """Does a result that is not a tensor give one Difference with attribute "type"?"""
+    (difference,) = differences(torch.zeros(2), got)
+    assert difference.attribute == "type"
+    assert difference.expected == "a tensor"
+    assert difference.got == f"a {type(got).__name__}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Values
+
+
+def test_a_value_mismatch_message_says_how_many_where_and_by_how_much():
+    """Does the message give the count, the index of the largest error, both values, the tolerance?"""
+    expected = torch.zeros(3, 5)
+    got = expected.clone()
+    got[1, 2] = 0.5
+    got[0, 0] = 0.1
+    got[2, 4] = -0.25
+    expect = Expect("MySequential output")
+    assert not expect.close("output", expected, got)
+    with pytest.raises(Mismatch) as info:
+        expect.verify()
+    text = str(info.value)
+    assert text.startswith("MySequential output differs from PyTorch:")
+    assert "output: 3 of 15 values differ" in text
+    assert "largest difference is 0.5 at [1, 2]" in text
+    assert "PyTorch 0, yours 0.5" in text
+    assert "allowed: 1e-05 + 1.3e-06·|PyTorch|" in text
+
+
+def test_the_largest_difference_is_located_in_a_3d_tensor():
+    """Is the index of the largest difference given per dimension ([i, j, k])?"""
+    expected = torch.zeros(2, 3, 4)
+    got = expected.clone()
+    got[1, 0, 3] = 7.0
+    got[0, 2, 1] = 2.0
+    (difference,) = differences(expected, got)
+    assert "at [1, 0, 3]" in difference.detail
+    assert "2 of 24 values differ" in difference.detail
+
+
+def test_nan_in_the_same_place_counts_as_equal():
+    """Are NaNs where PyTorch also has NaN equal, and a NaN elsewhere a difference?"""
+    nan = float("nan")
+    expected = torch.tensor([nan, 1.0, 2.0])
+    assert differences(expected, torch.tensor([nan, 1.0, 2.0])) == []
+    (difference,) = differences(expected, torch.tensor([nan, nan, 2.0]))
+    assert "1 of 3 values differ" in difference.detail
+    assert "at [1]" in difference.detail
+    (difference,) = differences(expected, torch.tensor([0.0, 1.0, 2.0]))
+    assert "at [0]" in difference.detail
+
+
+def test_infinities_compare_by_sign():
+    """Is +inf equal to +inf and different from -inf?"""
+    inf = float("inf")
+    assert differences(torch.tensor([inf, -inf]), torch.tensor([inf, -inf])) == []
+    (difference,) = differences(torch.tensor([inf, 1.0]), torch.tensor([-inf, 1.0]))
+    assert "at [0]" in difference.detail
+
+
+def test_a_scalar_mismatch_is_reported():
+    """Does a 0-dim tensor that differs produce a values Difference with its two values?"""
+    (difference,) = differences(torch.tensor(1.0), torch.tensor(2.0))
+    assert "1 of 1 values differ" in difference.detail
+    assert "PyTorch 1, yours 2" in difference.detail
+
+
+# ---------------------------------------------------------------------------------------------
+# equal / true
+
+
+@pytest.mark.parametrize(
+    ("expected", "got"),
+    [(1, True), (True, 1), (0, 0.0), ("a", b"a"), ((1, 2), [1, 2]), (None, 0), ("x", "y")],
+)
+def test_equal_requires_the_same_type_and_value(expected, got):
+    """Does Expect.equal treat 1 and True (or a tuple and a list) as different?"""
+    expect = Expect("names")
+    assert expect.equal("names", expected, got) is False
+    (difference,) = expect.differences
+    assert difference.attribute == "value"
+    # Values are shown by repr, strings quoted, so "1" and 1 read differently.
+    assert difference.expected == repr(expected)
+    assert difference.got == repr(got)
+
+
+def test_equal_accepts_equal_values_of_the_same_type():
+    """Does Expect.equal record nothing for equal values of one type?"""
+    expect = Expect("names")
+    assert expect.equal("names", ["0.weight", "0.bias"], ["0.weight", "0.bias"])
+    assert expect.equal("shape", (3, 5), (3, 5), attribute="shape")
+    assert expect.ok
+    expect.verify()
+
+
+def test_true_records_its_words_only_when_the_condition_fails():
+    """Does Expect.true record the given expected/got words exactly when the condition is false?"""
+    expect = Expect("tied")
+    assert expect.true("weights", True, attribute="identity", expected="same", got="copy")
+    assert expect.ok
+    assert not expect.true("weights", False, attribute="identity", expected="same", got="copy")
+    assert expect.differences == [Difference("weights", "identity", "same", "copy")]
+    with pytest.raises(Mismatch) as info:
+        expect.verify()
+    assert "weights (identity): PyTorch gives same, yours gives copy" in str(info.value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Mismatch
+
+
+def test_verify_raises_only_when_something_differs():
+    """Does verify() return quietly with no differences and raise a Mismatch otherwise?"""
+    expect = Expect("output")
+    assert expect.close("o", torch.ones(2), torch.ones(2))
+    assert expect.verify() is None
+    expect.equal("n", 1, 2)
+    with pytest.raises(Mismatch) as info:
+        expect.verify()
+    assert isinstance(info.value, GradingFailure)
+    assert info.value.kind == "mismatch"
+    assert info.value.subject == "output"
+    assert len(info.value.differences) == 1
+
+
+def test_mismatch_shows_at_most_four_differences():
+    """Does a Mismatch with 7 differences show the first 4 and then '… and 3 more'?"""
+    expect = Expect("state_dict")
+    for i in range(7):
+        expect.equal(f"key{i}", i, -i - 1)
+    with pytest.raises(Mismatch) as info:
+        expect.verify()
+    lines = str(info.value).splitlines()
+    assert lines[0] == "state_dict differs from PyTorch:"
+    shown = [line for line in lines if line.startswith("  - key")]
+    assert [line.split(" ")[3] for line in shown] == ["key0", "key1", "key2", "key3"]
+    assert lines[5] == "  - … and 3 more differences"
+    assert len(lines) == 6
+
+
+def test_mismatch_with_exactly_four_differences_has_no_more_line():
+    """Does a Mismatch with 4 differences show all four and no '… more' line?"""
+    mismatch = Mismatch("x", [Difference(f"p{i}", "value", "1", "2") for i in range(4)])
+    assert "more" not in str(mismatch)
+    assert str(mismatch).count("  - p") == 4
+
+
+def test_hints_are_appended_once():
+    """Is a hint repeated by several differences shown once, after the differences?"""
+    expect = Expect("output")
+    expect.equal("a", 1, 2, hint="register children with add_module")
+    expect.equal("b", 1, 2, hint="register children with add_module")
+    expect.close("c", torch.zeros(2), torch.ones(2), hint="call the modules in order")
+    with pytest.raises(Mismatch) as info:
+        expect.verify()
+    text = str(info.value)
+    assert text.count("register children with add_module") == 1
+    assert text.splitlines()[-1] == (
+        "Hint: register children with add_module call the modules in order"
+    )
+
+
+def test_no_hint_line_without_hints():
+    """Does a Mismatch without hints end with its last difference?"""
+    mismatch = Mismatch("x", [Difference("p", "value", "1", "2")])
+    assert "Hint" not in str(mismatch)
+    assert str(mismatch).splitlines()[-1] == "  - p (value): PyTorch gives 1, yours gives 2"
+
+
+def test_feedback_carries_the_rendered_text():
+    """Is a Mismatch's student feedback the rendered text (public and hidden alike)?"""
+    mismatch = Mismatch("out", [Difference("p", "shape", "(1,)", "(2,)")], hint="h")
+    assert mismatch.feedback(public=True) == mismatch.render()
+    assert mismatch.feedback(public=False) == mismatch.render()

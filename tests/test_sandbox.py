@@ -1,0 +1,238 @@
+"""The sandbox engine itself: containment layers and their canaries, timeouts, crashes, restarts,
+limits on replies, and what a child can and cannot see."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+from support import solution_source, with_appended
+
+from grader import errors
+from grader.sandbox import cgroups, linux
+from grader.sandbox.client import SandboxPolicy, SandboxTransport, Zygote
+from grader.sources import SectionFile, SubmissionSource
+from grader.transport import InProcessTransport, ProtocolViolation
+
+SECRET = "builders-secret-7f3a"
+
+
+def submission(code: str = "", name: str = "student") -> SubmissionSource:
+    source = with_appended(code) if code else solution_source()
+    return SubmissionSource(
+        name, f"/nonexistent/{name}", {"modules": SectionFile("modules", "modules.py", source)}
+    )
+
+
+@pytest.fixture(scope="module")
+def zygote():
+    os.environ["BUILDERS_GRADER_TEST_SECRET"] = SECRET  # must never reach a child
+    with Zygote(SandboxPolicy(probe_timeout=1.0, import_timeout=5.0)) as z:
+        z.ready()
+        yield z
+    os.environ.pop("BUILDERS_GRADER_TEST_SECRET", None)
+
+
+def transport(zygote: Zygote, code: str = "") -> SandboxTransport:
+    return SandboxTransport(zygote, submission(code))
+
+
+def call_mlp(t, X=None):
+    X = torch.randn(3, 5) if X is None else X
+    return t.call("modules.mlp", {"X": X, "hidden": 4, "out": 2}, seed=1, what="MLP")
+
+
+def _namespaces_supported() -> bool:
+    code = (
+        "from grader.sandbox import linux;"
+        "linux.unshare(linux.CLONE_NEWNS|linux.CLONE_NEWNET|linux.CLONE_NEWIPC|linux.CLONE_NEWUTS|linux.CLONE_NEWPID)"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+def _pids_cgroup_supported() -> bool:
+    root = cgroups._pids_root()
+    if root is None:
+        return False
+    probe = os.path.join(root, f"builders-grader-probe-{os.getpid()}")
+    try:
+        os.mkdir(probe)
+        os.rmdir(probe)
+        return True
+    except OSError:
+        return False
+
+
+def test_every_layer_this_machine_supports_is_active(zygote) -> None:
+    """Is every containment layer the kernel and our privileges allow reported active (each proven by
+    its canary), judged independently of the grader's own report?"""
+    t = transport(zygote)
+    try:
+        call_mlp(t)
+        layers = t.describe()["layers"]
+    finally:
+        t.close()
+    expected = ["rlimits", "no_new_privs", "capabilities"]
+    if _namespaces_supported():
+        expected += ["pid_namespace", "mount_namespace", "network_namespace", "ipc_uts_namespaces"]
+    if linux.landlock_abi() > 0:
+        expected.append("landlock")
+    if _pids_cgroup_supported():
+        expected.append("pids_cgroup")
+    assert {layer: layers[layer] for layer in expected} == dict.fromkeys(expected, "active")
+
+
+def test_the_child_environment_has_no_secrets(zygote) -> None:
+    """Does a child see none of the grader's environment variables?"""
+    t = transport(
+        zygote,
+        "import os\nclass MLP(nn.Module):\n    def __init__(self, *a):\n        super().__init__()\n        raise RuntimeError(repr(dict(os.environ)))\n",
+    )
+    try:
+        with pytest.raises(errors.StudentCodeError) as info:
+            call_mlp(t)
+    finally:
+        t.close()
+    assert "PYTHONHASHSEED" in info.value.message  # the message really is the environment
+    assert SECRET not in info.value.message
+
+
+def test_a_child_holds_only_its_own_pipes(zygote) -> None:
+    """Are the zygote's control socket and every other inherited descriptor closed in the child?"""
+    code = "import os\nclass MLP(nn.Module):\n    def __init__(self, *a):\n        super().__init__()\n        raise RuntimeError(' '.join(sorted(os.listdir('/proc/self/fd'))))\n"
+    t = transport(zygote, code)
+    try:
+        with pytest.raises(errors.StudentCodeError) as info:
+            call_mlp(t)
+    finally:
+        t.close()
+    fds = {int(fd) for fd in info.value.message.split()}
+    assert fds - {0, 1, 2, 3, 4} <= {max(fds)}  # the one extra is listdir's own directory fd
+
+
+def test_a_hang_costs_one_call_and_the_next_call_gets_a_new_child(zygote) -> None:
+    """Is a child that loops forever stopped at the time limit, and is the next probe served by a fresh child?"""
+    code = "class NestMLP(nn.Module):\n    def forward(self, X):\n        while True:\n            pass\n"
+    t = transport(zygote, code)
+    try:
+        started = time.monotonic()
+        with pytest.raises(errors.ProbeTimeout):
+            t.call("modules.nest_mlp", {"X": torch.randn(2, 3)}, seed=0, what="NestMLP")
+        assert time.monotonic() - started < 5
+        assert call_mlp(t)["output"].shape == (3, 2)
+        assert t.children_started == 2
+    finally:
+        t.close()
+
+
+def test_a_crash_is_reported_with_its_signal(zygote) -> None:
+    """Does a segfault in student code surface as ChildDied naming SIGSEGV?"""
+    code = "import ctypes\nclass MLP(nn.Module):\n    def __init__(self, *a):\n        super().__init__()\n        ctypes.string_at(0)\n"
+    t = transport(zygote, code)
+    try:
+        with pytest.raises(errors.ChildDied) as info:
+            call_mlp(t)
+    finally:
+        t.close()
+    assert "SIGSEGV" in info.value.status
+
+
+def test_a_section_that_cannot_load_fails_fast_afterwards(zygote) -> None:
+    """Is a section whose import raises reported with its error, and not imported again?"""
+    t = transport(zygote, "raise ValueError('broken at import')\n")
+    try:
+        with pytest.raises(errors.SectionUnavailable) as first:
+            call_mlp(t)
+        with pytest.raises(errors.SectionUnavailable) as second:
+            call_mlp(t)
+    finally:
+        t.close()
+    assert "broken at import" in first.value.reason
+    assert second.value is first.value
+
+
+def test_repeated_crashes_stop_the_submission(zygote) -> None:
+    """After max_restarts children died, does the rest of the submission fail at once?"""
+    code = "import os\nclass MLP(nn.Module):\n    def __init__(self, *a):\n        super().__init__()\n        os._exit(9)\n"
+    t = transport(zygote, code)
+    t.policy = t.policy.replace(max_restarts=2)
+    try:
+        for _ in range(3):
+            with pytest.raises(errors.ChildDied):
+                call_mlp(t)
+        with pytest.raises(errors.SubmissionBudgetExhausted):
+            call_mlp(t)
+    finally:
+        t.close()
+
+
+def test_the_submission_time_budget_is_enforced(zygote) -> None:
+    """Once a submission has used its total time, do further probes fail without running?"""
+    code = "import time\nclass NestMLP(nn.Module):\n    def forward(self, X):\n        time.sleep(0.3)\n        return X\n"
+    t = transport(zygote, code)
+    t.policy = t.policy.replace(submission_timeout=0.5)
+    try:
+        with pytest.raises(errors.GradingFailure):
+            for _ in range(5):
+                t.call("modules.nest_mlp", {"X": torch.randn(2, 3)}, seed=0, what="NestMLP")
+        with pytest.raises(errors.SubmissionBudgetExhausted):
+            call_mlp(t)
+    finally:
+        t.close()
+
+
+def test_a_reply_over_the_size_limit_is_refused_unread(zygote) -> None:
+    """Is a reply larger than max_reply_bytes refused (the child stopped) instead of read?"""
+    code = "class MLP(nn.Module):\n    def __init__(self, *a):\n        super().__init__()\n    def forward(self, X):\n        return torch.zeros(512, 512)\n"
+    t = transport(zygote, code)
+    t.policy = t.policy.replace(max_reply_bytes=100_000)
+    try:
+        with pytest.raises(ProtocolViolation, match="exceeds the limit"):
+            call_mlp(t)
+        assert t.child is None or not t.child.alive
+    finally:
+        t.close()
+
+
+def test_a_forked_copy_of_the_child_cannot_answer(zygote) -> None:
+    """If student code forks and both copies return, does the parent still get exactly one reply per
+    request (the copy is disowned), so later calls stay in step?"""
+    code = (
+        "import os\n"
+        "class NestMLP(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.net = nn.Sequential(nn.LazyLinear(64), nn.ReLU(), nn.LazyLinear(32), nn.ReLU())\n"
+        "        self.linear = nn.LazyLinear(16)\n"
+        "    def forward(self, X):\n"
+        "        os.fork()\n"
+        "        return self.linear(self.net(X))\n"
+    )
+    t = transport(zygote, code)
+    try:
+        for _ in range(3):
+            got = t.call("modules.nest_mlp", {"X": torch.randn(2, 3)}, seed=0, what="NestMLP")
+            assert got["output"].shape == (2, 16)
+        assert t.children_started == 1
+    finally:
+        t.close()
+
+
+def test_in_process_and_sandbox_give_the_same_replies(zygote) -> None:
+    """Do the two transports return identical results for the same probe, input and seed?"""
+    X = torch.randn(4, 6)
+    t = transport(zygote)
+    try:
+        sandboxed = call_mlp(t, X)
+    finally:
+        t.close()
+    local = call_mlp(InProcessTransport(sources=submission().sections), X)
+    assert torch.equal(sandboxed["output"], local["output"])
+    assert [p["name"] for p in sandboxed["after"]] == [p["name"] for p in local["after"]]
+    assert all(
+        torch.equal(a["value"], b["value"]) for a, b in zip(sandboxed["after"], local["after"])
+    )
