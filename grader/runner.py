@@ -109,9 +109,13 @@ def grade(
         zygote = Zygote(options.policy, warm=len(submissions) > 1).start()
     try:
         import pytest
+        import torch
 
         from grader.plugin import GradingSession
 
+        # One thread, as in the children: the references are small, the other core belongs to the
+        # child (or another worker), and results do not depend on a thread count.
+        torch.set_num_threads(1)
         device = resolve_device(options.device)
         opener = TransportOpener(options.transport, device, options.policy, zygote)
         if zygote is not None:

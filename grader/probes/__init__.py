@@ -246,7 +246,7 @@ def _call(
     if fn is None:
         return _error("internal", name, f"no probe named {name}")
     seed = request.get("seed", 0)
-    _seed_everything(seed)
+    _seed_everything(seed, device)
     ctx = ProbeContext(sections, device)
     try:
         with torch.enable_grad():
@@ -264,9 +264,13 @@ def _call(
         )
 
 
-def _seed_everything(seed: int) -> None:
+def _seed_everything(seed: int, device: str) -> None:
     random.seed(seed)
-    torch.manual_seed(seed)
+    # Not torch.manual_seed: it also queues a lazy CUDA seeding that formats the whole stack (and
+    # so reads every source file on it) on each call, which dominated the cost of a probe.
+    torch.default_generator.manual_seed(seed)
+    if device.startswith("cuda"):
+        torch.cuda.manual_seed_all(seed)
 
 
 def import_all() -> None:

@@ -71,6 +71,7 @@ def _ensure_base() -> str | None:
     root = _pids_root()
     if root is None:
         return None
+    _sweep_stale(root)
     base = os.path.join(root, _base_name(os.getpid()))
     try:
         os.makedirs(base, exist_ok=True)
@@ -134,6 +135,19 @@ def sweep_base(zygote_pid: int) -> None:
     if root is None:
         return
     _sweep(os.path.join(root, _base_name(zygote_pid)))
+
+
+def _sweep_stale(root: str) -> None:
+    """Remove what zygotes that no longer exist left behind (a grader killed with SIGKILL)."""
+    prefix = _base_name(0)[:-1]
+    try:
+        entries = os.listdir(root)
+    except OSError:
+        return
+    for entry in entries:
+        pid = entry[len(prefix) :]
+        if entry.startswith(prefix) and pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+            _sweep(os.path.join(root, entry))
 
 
 def _sweep(base: str) -> None:
