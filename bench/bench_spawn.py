@@ -1,0 +1,92 @@
+"""Containment cost per child: a sandboxed child against a plain fork from the same zygote.
+
+Starts two zygotes in this process (``grader.sandbox.client.Zygote``), waits until both have
+imported torch, then times ``zygote.spawn("cpu", [submission folder])`` followed by
+``child.stop()``, alternating between:
+
+- the full ``SandboxPolicy()``: namespaces, pids cgroup, rlimits, no_new_privs, Landlock,
+  capabilities, each proven by its canary before ``spawn`` returns;
+- the baseline, ``SandboxPolicy(disabled=<every layer>, uid_drop="never")``: still forked from a
+  warm zygote and still talking the same protocol, but with no containment.
+
+``spawn`` returns once the child has reported its layers; ``stop`` kills it without waiting, and
+the zygote reaps it (and removes its cgroup) before it serves the next spawn, so that cost lands in
+the next measured spawn. Prints the median milliseconds per child for each and the difference
+(target ≤ 50 ms). A few unmeasured spawns of each come first.
+
+    python bench/bench_spawn.py [--repeat N]
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+
+import common
+
+TARGET_SECONDS = 0.050
+WARMUP = 3
+
+
+def main() -> int:
+    args = common.parser(__doc__ or "", default_repeat=30).parse_args()
+    common.check_repeat(args.repeat)
+    if not args.no_header:
+        common.print_header()
+    from grader.sandbox.client import LAYER_SWITCHES, SandboxPolicy, Zygote
+
+    policies = {
+        "plain fork": SandboxPolicy(disabled=frozenset(LAYER_SWITCHES), uid_drop="never"),
+        "full sandbox": SandboxPolicy(),
+    }
+    zygotes = {name: Zygote(policy) for name, policy in policies.items()}
+    times: dict[str, list[float]] = {name: [] for name in policies}
+    layers: dict[str, dict[str, str]] = {}
+    try:
+        for zygote in zygotes.values():
+            zygote.start()  # both import torch at once
+        for zygote in zygotes.values():
+            zygote.ready()
+        with tempfile.TemporaryDirectory(prefix="bench-spawn-student-") as student:
+            with open(os.path.join(student, "modules.py"), "w") as f:
+                f.write("# a submission folder to hide, as SandboxTransport does\n")
+            hide = [student]
+            for round_ in range(WARMUP + args.repeat):
+                for name, zygote in zygotes.items():
+                    started = time.perf_counter()
+                    child = zygote.spawn("cpu", hide)
+                    child.stop()
+                    elapsed = time.perf_counter() - started
+                    layers[name] = child.layers
+                    if round_ >= WARMUP:
+                        times[name].append(elapsed)
+    except Exception as exc:
+        common.print_row("child spawn+stop", "failed", 0, f"{type(exc).__name__}: {exc}")
+        return 1
+    finally:
+        for zygote in zygotes.values():
+            zygote.close()
+    plain = common.median(times["plain fork"])
+    full = common.median(times["full sandbox"])
+    active = sum(1 for value in layers["full sandbox"].values() if value == "active")
+    inactive = sorted(
+        name for name in LAYER_SWITCHES if layers["full sandbox"].get(name, "missing") != "active"
+    )
+    common.print_row(
+        "child spawn+stop, plain fork (no layers)", common.millis(plain), args.repeat, "baseline"
+    )
+    common.print_row(
+        "child spawn+stop, full sandbox",
+        common.millis(full),
+        args.repeat,
+        f"+{common.millis(full - plain)} per child; "
+        + common.verdict(full - plain, TARGET_SECONDS, "50 ms")
+        + f"; {active} layers active"
+        + (f" (not: {', '.join(inactive)})" if inactive else ""),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
