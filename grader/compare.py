@@ -49,9 +49,8 @@ class Difference:
     def render(self) -> str:
         if self.attribute == "values" and self.detail:
             return f"{self.path}: {self.detail}"
-        return (
-            f"{self.path} ({self.attribute}): PyTorch gives {self.expected}, yours gives {self.got}"
-        )
+        where = self.path if self.attribute in self.path else f"{self.path} ({self.attribute})"
+        return f"{where}: PyTorch gives {self.expected}, yours gives {self.got}"
 
 
 class Mismatch(GradingFailure):

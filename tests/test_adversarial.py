@@ -33,24 +33,24 @@ def test_case_costs_only_what_it_attacks(adversarial, path: Path) -> None:
     result = adversarial.results[path.stem]
     affected = MODULES_ITEMS if meta["AFFECTS"] == "ALL" else meta["AFFECTS"]
     by_id = items(result)
+    kinds = meta["KIND"] if isinstance(meta["KIND"], list) else [meta["KIND"]]
+    said = []
     for item_id in affected:
         item = by_id[item_id]
         assert item["score"] < item["max_score"], f"{question(path)}\n{item_id} kept full marks"
         if meta["AFFECTS"] == "ALL" and meta["KIND"] == "section unavailable":
             assert item["status"] == "could not load", item
             assert meta["FEEDBACK"] in item["message"], item["message"]
-        else:
-            kinds = meta["KIND"] if isinstance(meta["KIND"], list) else [meta["KIND"]]
-            failures = [c for c in item["checks"] if not c["passed"]]
-            matching = [
-                c
-                for c in failures
-                if (meta["KIND"] is None or c["kind"] in kinds)
-                and meta["FEEDBACK"] in c["feedback"]
-            ]
-            assert matching, (
-                f"no failing check of kind {kinds} saying {meta['FEEDBACK']!r}: {failures}"
+            continue
+        failures = [c for c in item["checks"] if not c["passed"]]
+        if meta["KIND"] is not None:
+            assert any(c["kind"] in kinds for c in failures), (
+                f"{item_id}: no {kinds} failure: {failures}"
             )
+        said += [c for c in failures if meta["FEEDBACK"] in c["feedback"]]
+    if affected and not (meta["AFFECTS"] == "ALL" and meta["KIND"] == "section unavailable"):
+        # Hidden checks never repeat what the child said, so the message shows in public ones.
+        assert said, f"no failing check says {meta['FEEDBACK']!r}"
     # An item that calls an attacked item (chimera calls NestMLP) may crash or hang with it.
     may_suffer = set(affected) | {user for item_id in affected for user in users_of(item_id)}
     untouched = [

@@ -239,10 +239,10 @@ def test_mysequential_registers_children_like_nn_sequential(
             hint=hint,
         )
         expect.equal(
-            "children()",
+            "children() order (by identity)",
             expected_children,
             got["children"],
-            attribute="order (by identity)",
+            attribute="order",
             hint=hint,
         )
         expect.verify()

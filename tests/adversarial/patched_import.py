@@ -1,10 +1,11 @@
 """Does breaking `import` itself in the child (after the definitions) cost only this section, with the
-grader finishing? (torch imports lazily inside its own functions, so nothing can keep working.)"""
+grader finishing? (torch imports lazily inside its own functions, so nothing can keep working: the
+failure shows in the student's code or in the probe, wherever torch first imports.)"""
 
 import builtins
 
 AFFECTS = "ALL"
-KIND = "probe failed"
+KIND = None  # wherever torch first imports: the probe, the student code, or inspecting a result
 FEEDBACK = "imports are switched off"
 
 
