@@ -108,6 +108,23 @@ class LayerStack:
         return specs.build(self.spec, nn.Sequential, registry), registry
 
 
+@dataclass(frozen=True)
+class _StackBounds:
+    """The arguments of layer_stacks, checked once."""
+
+    min_layers: int
+    max_layers: int
+    max_depth: int
+    min_width: int
+    max_width: int
+    in_features: int | None
+    out_features: int | None
+    shared: bool
+    dropout: bool
+    activations: bool
+    require_linear: bool
+
+
 def layer_stacks(
     *,
     min_layers: int = 1,
@@ -128,41 +145,16 @@ def layer_stacks(
     Defaults: 1 to 5 layers per level, nesting 1 deep, widths 1 to 10. ``out_features`` appends a
     final Linear to that width; ``require_linear`` guarantees at least one Linear.
     """
+    bounds = _StackBounds(**locals())
     _check_range("layers", min_layers, max_layers, minimum=0)
     _check_range("width", min_width, max_width, minimum=1)
     if max_depth < 0:
         raise ValueError(f"max_depth={max_depth} is negative")
-    return _layer_stacks(
-        min_layers=min_layers,
-        max_layers=max_layers,
-        max_depth=max_depth,
-        min_width=min_width,
-        max_width=max_width,
-        in_features=in_features,
-        out_features=out_features,
-        shared=shared,
-        dropout=dropout,
-        activations=activations,
-        require_linear=require_linear,
-    )
+    return _layer_stacks(bounds)
 
 
 @st.composite
-def _layer_stacks(
-    draw: Any,
-    *,
-    min_layers: int = 1,
-    max_layers: int = 5,
-    max_depth: int = 1,
-    min_width: int = 1,
-    max_width: int = 10,
-    in_features: int | None = None,
-    out_features: int | None = None,
-    shared: bool = True,
-    dropout: bool = True,
-    activations: bool = True,
-    require_linear: bool = False,
-) -> LayerStack:
+def _layer_stacks(draw: Any, b: _StackBounds) -> LayerStack:
     generator = torch.Generator().manual_seed(draw(seeds()))
     counter = [0]
     squares: list[tuple[int, int]] = []  # (registry index, width) of square Linears built so far
@@ -186,18 +178,18 @@ def _layer_stacks(
         items: list[specs.Node] = []
         for _ in range(draw(st.integers(low, high))):
             kinds = ["linear", "square"]
-            if activations:
+            if b.activations:
                 kinds += ["relu", "tanh"]
-            if dropout:
+            if b.dropout:
                 kinds.append("dropout")
-            if depth < max_depth:
+            if depth < b.max_depth:
                 kinds.append("seq")
             tied = [index for index, w in squares if w == width]
-            if shared and tied:
+            if b.shared and tied:
                 kinds.append("again")
             kind = draw(st.sampled_from(kinds))
             if kind == "linear":
-                new_width = draw(widths(min_width=min_width, max_width=max_width))
+                new_width = draw(widths(min_width=b.min_width, max_width=b.max_width))
                 items.append(linear(width, new_width))
                 width = new_width
             elif kind == "square":
@@ -214,16 +206,16 @@ def _layer_stacks(
         return {"kind": "seq", "items": items}, width
 
     start = (
-        in_features
-        if in_features is not None
-        else draw(widths(min_width=min_width, max_width=max_width))
+        b.in_features
+        if b.in_features is not None
+        else draw(widths(min_width=b.min_width, max_width=b.max_width))
     )
-    spec, width = stack(0, start, min_layers, max_layers)
-    if require_linear and not _has_linear(spec):
+    spec, width = stack(0, start, b.min_layers, b.max_layers)
+    if b.require_linear and not _has_linear(spec):
         spec["items"].append(linear(width, width))
-    if out_features is not None:
-        spec["items"].append(linear(width, out_features))
-        width = out_features
+    if b.out_features is not None:
+        spec["items"].append(linear(width, b.out_features))
+        width = b.out_features
     return LayerStack(spec, start, width)
 
 

@@ -147,6 +147,18 @@ def _run_sequential(
     return got, reference, registry
 
 
+def _expect_same_output(
+    submission: Submission, stack: gs.LayerStack, seed: int, batch: int, *, hint: str
+) -> None:
+    """MySequential's output on the stack equals nn.Sequential's (eval mode)."""
+    x = gs.Input(gs.make_tensor((batch, stack.in_features), seed))
+    with describe(f"{stack.describe()} on an {x.describe()}"):
+        got, reference, _ = _run_sequential(submission, stack, x)
+        expect = Expect("MySequential output")
+        expect.close("output", reference(x.X).detach(), got["output"], hint=hint)
+        expect.verify()
+
+
 @check("modules.MySequential", points=1, visibility="public")
 @settings(max_examples=12)
 @given(
@@ -159,17 +171,9 @@ def test_mysequential_output_matches_nn_sequential(
 ) -> None:
     """MySequential chains a flat stack of Linear/ReLU/Tanh exactly as nn.Sequential does.
     Catches: forward that skips modules or applies them in the wrong order."""
-    x = gs.Input(gs.make_tensor((batch, stack.in_features), seed))
-    with describe(f"{stack.describe()} on an {x.describe()}"):
-        got, reference, _ = _run_sequential(submission, stack, x)
-        expect = Expect("MySequential output")
-        expect.close(
-            "output",
-            reference(x.X).detach(),
-            got["output"],
-            hint="pass X through every module, in order",
-        )
-        expect.verify()
+    _expect_same_output(
+        submission, stack, seed, batch, hint="pass X through every module, in order"
+    )
 
 
 @check("modules.MySequential", points=2, visibility="hidden")
@@ -184,17 +188,14 @@ def test_mysequential_matches_on_nested_and_shared_stacks(
 ) -> None:
     """MySequential equals nn.Sequential on nested stacks, Dropout in eval mode, and a module passed twice.
     Catches: forward iterating children(), which runs a module passed twice only once."""
-    x = gs.Input(gs.make_tensor((batch, stack.in_features), seed))
-    with describe(f"{stack.describe()} on an {x.describe()}"):
-        got, reference, _ = _run_sequential(submission, stack, x)
-        expect = Expect("MySequential output")
-        expect.close(
-            "output",
-            reference(x.X).detach(),
-            got["output"],
-            hint="a module passed twice must run twice: iterate over self._modules.values(), not children()",
-        )
-        expect.verify()
+    _expect_same_output(
+        submission,
+        stack,
+        seed,
+        batch,
+        hint="register every module (so .eval() reaches Dropout), and run a module passed twice "
+        "twice: iterate over self._modules.values(), not children()",
+    )
 
 
 @check("modules.MySequential", points=1, visibility="public")
