@@ -312,9 +312,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     session = config.stash[SESSION_KEY]
     seed = "derived from each check's source" if session.profile == "grade" else str(session.seed)
+    transport = getattr(session.open_transport, "kind", "custom")
     return [
         f"grader: profile={session.profile} seed={seed} device={session.device} "
-        f"submissions={len(session.order)} visibility={session.visibility}"
+        f"transport={transport} submissions={len(session.order)} visibility={session.visibility}",
+        "grader: containment layers are proven per child and recorded in each result's 'sandbox'",
     ]
 
 

@@ -57,8 +57,24 @@ def submission_table(result: SubmissionResult, *, show_checks: bool = False) -> 
     table.add_column("points", justify="right")
     table.add_column("status")
     table.add_column("first problem", overflow="fold", max_width=70)
+    not_yet: dict[str, int] = {}
+    for item in result.exercises:
+        if item.status == NOT_GRADED_YET:
+            section = item.id.split(".", 1)[0]
+            not_yet[section] = not_yet.get(section, 0) + 1
     for item in result.exercises:
         if item.status == NOT_SELECTED:
+            continue
+        if item.status == NOT_GRADED_YET:
+            section = item.id.split(".", 1)[0]
+            count = not_yet.pop(section, 0)
+            if count:  # one row per section whose checks are not written yet
+                table.add_row(
+                    f"{section}.* ({count} items)",
+                    _points(0, 0),
+                    Text(NOT_GRADED_YET, style="dim"),
+                    "",
+                )
             continue
         failing = [c for c in item.checks if not c.passed and c.kind != "skipped"]
         first = ""

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from support import solution_source, write_submission
 
-from grader.plugin import MSG_NO_SUBMISSION, MSG_UNMARKED, SHRINK_BUDGET
+from grader.plugin import MSG_NEEDS_CUDA, MSG_NO_SUBMISSION, MSG_UNMARKED, SHRINK_BUDGET
 
 pytest_plugins = ["pytester"]
 
@@ -186,3 +186,28 @@ def test_grade_profile_is_the_same_whatever_the_seed(pytester, submission_dir) -
     (pytester.path / "runs.txt").unlink()
     _, _, again = run_checks(pytester, SEEDED, submission_dir, "--grader-seed", "99")
     assert first == again
+
+
+GPU_ONLY = """
+@check("modules.MLP", points=3, visibility="public", gpu_only=True)
+def test_on_the_gpu(submission):
+    run_once("gpu")
+
+
+@check("modules.MLP", points=1, visibility="public")
+def test_anywhere(submission):
+    run_once("cpu")
+"""
+
+
+def test_gpu_only_checks_are_skipped_on_the_cpu_and_say_why(pytester, submission_dir) -> None:
+    """Grading on the CPU, is a GPU-only check skipped with its reason, and left out of the maximum?"""
+    outcome, data, runs = run_checks(pytester, GPU_ONLY, submission_dir)
+    outcome.assert_outcomes(passed=1, skipped=1)
+    assert runs == ["cpu"]
+    checks = checks_of(data, "modules.MLP")
+    gpu = checks["test_on_the_gpu"]
+    assert (gpu["kind"], gpu["points"], gpu["max_points"]) == ("skipped", 0.0, 0.0)
+    assert MSG_NEEDS_CUDA in gpu["feedback"]
+    item = next(i for i in data["exercises"] if i["id"] == "modules.MLP")
+    assert (item["score"], item["max_score"]) == (1.0, 1.0)

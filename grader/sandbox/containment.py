@@ -32,7 +32,9 @@ LAYERS = (
     "mount_namespace",
     "network_namespace",
     "ipc_uts_namespaces",
+    "private_workdir",
     "rlimits",
+    "capped_output",
     "uid_drop",
     "no_new_privs",
     "landlock",
@@ -171,6 +173,19 @@ def apply(config: dict[str, Any]) -> dict[str, str]:
     workdir = WORKDIR if report.active("mount_namespace") else config["fallback_workdir"]
     os.makedirs(workdir, exist_ok=True)
     os.chdir(workdir)
+    if report.active("mount_namespace"):
+        # Canary: the working directory must be the private tmpfs of the configured size.
+        stats = os.statvfs(workdir)
+        size = stats.f_blocks * stats.f_frsize
+        private = abs(size - limits["tmp_bytes"]) <= stats.f_frsize
+        report.set(
+            "private_workdir",
+            ACTIVE if private else f"failed canary: {size} bytes, not a private tmpfs",
+        )
+    else:
+        report.set(
+            "private_workdir", "unavailable: a folder of the grader's temporary directory instead"
+        )
 
     def set_rlimits() -> None:
         vm = _vm_size_bytes()
@@ -195,6 +210,11 @@ def apply(config: dict[str, Any]) -> dict[str, str]:
         return None
 
     report.attempt("rlimits", layers["rlimits"], set_rlimits, rlimit_canary)
+    # Output goes to a file the parent opened; RLIMIT_FSIZE caps it with every other file.
+    report.set(
+        "capped_output",
+        ACTIVE if report.active("rlimits") else "unavailable: no file size limit without rlimits",
+    )
 
     # The bounding set must go while we still hold CAP_SETPCAP, i.e. before a uid drop (which
     # clears the effective set); the remaining sets are emptied last, after Landlock.
