@@ -147,6 +147,33 @@ def _run_sequential(
     return got, reference, registry
 
 
+def _expect_parameters(
+    expect: Expect,
+    expected: list[tuple[Any, ...]],
+    got: list[tuple[Any, ...]],
+    *,
+    hint: str,
+    identity_hint: str,
+) -> None:
+    """named_parameters() names, then (if they agree) which module owns each parameter: entries are
+    (name, owner's index in the spec registry, attribute)."""
+    expect.equal(
+        "named_parameters() names",
+        [e[0] for e in expected],
+        [g[0] for g in got],
+        attribute="names",
+        hint=hint,
+    )
+    if expect.ok:
+        expect.equal(
+            "named_parameters() objects",
+            [tuple(e[1:]) for e in expected],
+            [tuple(g[1:]) for g in got],
+            attribute="identity",
+            hint=identity_hint,
+        )
+
+
 def _expect_same_output(
     submission: Submission, stack: gs.LayerStack, seed: int, batch: int, *, hint: str
 ) -> None:
@@ -217,21 +244,13 @@ def test_mysequential_registers_children_like_nn_sequential(
         expected_children = [specs.index_of(child, registry) for child in reference.children()]
         hint = "register each module with self.add_module(str(index), module)"
         expect = Expect("MySequential")
-        expect.equal(
-            "named_parameters() names",
-            [p[0] for p in expected_params],
-            [p[0] for p in got["parameters"]],
-            attribute="names",
+        _expect_parameters(
+            expect,
+            expected_params,
+            got["parameters"],
             hint=hint,
+            identity_hint="keep the very modules you were given (no copies)",
         )
-        if expect.ok:
-            expect.equal(
-                "named_parameters() objects",
-                [p[1:] for p in expected_params],
-                [tuple(p[1:]) for p in got["parameters"]],
-                attribute="identity",
-                hint="keep the very modules you were given (no copies)",
-            )
         expect.equal(
             "state_dict() keys",
             list(reference.state_dict().keys()),
@@ -630,22 +649,13 @@ def test_parallel_registers_both_nets(
             for n, p in net2.named_parameters()
         ]
         expect = Expect("Parallel")
-        hint = "store them as self.net1 and self.net2"
-        expect.equal(
-            "named_parameters() names",
-            [e[0] for e in expected],
-            [p[0] for p in got["parameters"]],
-            attribute="names",
-            hint=hint,
+        _expect_parameters(
+            expect,
+            expected,
+            got["parameters"],
+            hint="store them as self.net1 and self.net2",
+            identity_hint="keep the very networks you were given",
         )
-        if expect.ok:
-            expect.equal(
-                "named_parameters() objects",
-                [e[1:] for e in expected],
-                [tuple(p[1:]) for p in got["parameters"]],
-                attribute="identity",
-                hint="keep the very networks you were given",
-            )
         expect.verify()
 
 
