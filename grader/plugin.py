@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import builtins
 import inspect
-import os
 import sys
 import time
 import traceback
@@ -160,7 +159,6 @@ class GradingSession:
         self.active: dict[str, Submission] = {}
         self.started: dict[str, float] = {}
         self.grader_errors: list[str] = []
-        self.transport_info: dict[str, dict[str, Any]] = {}
 
     # pytest finds this hook on the object passed in plugins=[...]
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -278,7 +276,7 @@ def _standalone_session(config: pytest.Config) -> GradingSession:
         raise pytest.UsageError(f"--grader-submission: {path} does not exist") from None
     device = runner.resolve_device(_setting(config, "device", ("cpu", "cuda", "auto")))
     transport = config.getoption("--grader-transport") or "sandbox"
-    opener = runner.transport_opener(transport, device)
+    opener = runner.TransportOpener(transport, device)
     config._grader_cleanup = opener  # type: ignore[attr-defined]
     return GradingSession(
         submissions,
@@ -551,7 +549,3 @@ def _grading_failure(exc: BaseException | None) -> errors.GradingFailure | None:
 
 def is_standalone(config: pytest.Config) -> bool:
     return bool(getattr(config, "_grader_standalone", False))
-
-
-def checks_dir() -> str:
-    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "checks")

@@ -149,27 +149,13 @@ def score_item(
     if section_problem is not None:
         status = MISSING if "not found" in section_problem else UNAVAILABLE
         return ItemResult(item.id, 0.0, max_score, status, section_problem, tuple(checks))
-    if (
-        ran
-        and all(c.kind == "not attempted" for c in ran if not c.passed)
-        and not any(c.passed for c in ran)
-    ):
-        return ItemResult(
-            item.id,
-            0.0,
-            max_score,
-            NOT_ATTEMPTED,
-            "still raises NotImplementedError",
-            tuple(checks),
-        )
-    if (
-        ran
-        and all(c.kind == "stopped" for c in ran if not c.passed)
-        and not any(c.passed for c in ran)
-    ):
-        return ItemResult(
-            item.id, 0.0, max_score, BUDGET, ran[0].feedback.splitlines()[0], tuple(checks)
-        )
+    kinds = {c.kind for c in ran}  # a passing check's kind is "passed"
+    if kinds == {"not attempted"}:
+        message = "still raises NotImplementedError"
+        return ItemResult(item.id, 0.0, max_score, NOT_ATTEMPTED, message, tuple(checks))
+    if kinds == {"stopped"}:
+        message = (ran[0].feedback.splitlines() or ["grading stopped"])[0]
+        return ItemResult(item.id, 0.0, max_score, BUDGET, message, tuple(checks))
     return ItemResult(item.id, score, max_score, GRADED, "", tuple(checks))
 
 

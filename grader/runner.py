@@ -87,12 +87,6 @@ class TransportOpener:
             self.zygote.close()
 
 
-def transport_opener(
-    kind: str, device: str, policy: SandboxPolicy | None = None
-) -> TransportOpener:
-    return TransportOpener(kind, device, policy)
-
-
 def grade(
     submissions: list[SubmissionSource],
     options: GradeOptions,

@@ -22,7 +22,6 @@ class Submission:
         self.transport = transport
         self.device = device
         self._poison: errors.GradingFailure | None = None
-        self.calls = 0
 
     @property
     def name(self) -> str:
@@ -42,7 +41,6 @@ class Submission:
         """Run ``probe`` with keyword ``args`` (plain data); ``what`` names the student code for messages."""
         if self._poison is not None:
             raise self._poison
-        self.calls += 1
         try:
             return self.transport.call(probe, args, seed=seed, what=what)
         except errors.GradingFailure as failure:

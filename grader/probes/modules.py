@@ -15,13 +15,7 @@ SECTION = "modules"
 
 # Reply shapes (validated in the parent before a check reads a reply).
 LAZY_INFO = {"type": str, "lazy": bool, "out_features": Optional(int)}
-PARAMETER = {
-    "name": str,
-    "lazy": bool,
-    "shape": Optional(TupleOfAny(int)),
-    "value": Optional(TENSOR),
-    "requires_grad": bool,
-}
+PARAMETER = {"name": str, "shape": Optional(TupleOfAny(int)), "value": Optional(TENSOR)}
 WEIGHT_AND_BIAS = TupleOf(TENSOR, Optional(TENSOR))
 IDENTITY = {
     "parameters": ListOf(TupleOf(str, int, str)),
@@ -29,7 +23,6 @@ IDENTITY = {
     "state_dict": ListOf(str),
 }
 CHIMERA_STRUCTURE = {
-    "type": str,
     "is_sequential": bool,
     "parts": ListOf(str),
     "first_is_nest": bool,
@@ -46,7 +39,7 @@ def as_tensor(ctx: ProbeContext, what: str, value: Any) -> torch.Tensor:
 
 
 def parameter_report(ctx: ProbeContext, what: str, module: nn.Module) -> list[dict[str, Any]]:
-    """``named_parameters()`` as plain data: name, lazy or not, shape, value, requires_grad."""
+    """``named_parameters()`` as plain data: name, shape and value (both None while lazy)."""
     entries = ctx.run(f"{what}.named_parameters()", lambda: list(module.named_parameters()))
     report = []
     for name, param in entries:
@@ -58,10 +51,8 @@ def parameter_report(ctx: ProbeContext, what: str, module: nn.Module) -> list[di
         report.append(
             {
                 "name": str(name),
-                "lazy": lazy,
                 "shape": None if lazy else tuple(param.shape),
                 "value": None if lazy else param.detach().clone(),
-                "requires_grad": bool(param.requires_grad),
             }
         )
     return report
@@ -98,7 +89,7 @@ def _weight_and_bias(module: Any) -> tuple[torch.Tensor, torch.Tensor | None] | 
 @probe(
     "modules.mlp",
     returns={
-        "before": {"hidden": LAZY_INFO, "out": LAZY_INFO, "params": ListOf(PARAMETER)},
+        "before": {"hidden": LAZY_INFO, "out": LAZY_INFO},
         "after": ListOf(PARAMETER),
         "output": TENSOR,
         "layers": TupleOf(Optional(WEIGHT_AND_BIAS), Optional(WEIGHT_AND_BIAS)),
@@ -113,7 +104,6 @@ def mlp(
     before = {
         "hidden": _lazy_linear_info(getattr(net, "hidden", None)),
         "out": _lazy_linear_info(getattr(net, "out", None)),
-        "params": parameter_report(ctx, "MLP", net),
     }
     y = as_tensor(ctx, "MLP.forward", ctx.run("MLP.forward", net, X))
     layers = (
@@ -185,9 +175,7 @@ def sequential(
         "rand_weight": TENSOR,
         "rand_weight_requires_grad": bool,
         "parameter_names": ListOf(str),
-        "buffer_names": ListOf(str),
         "state_dict": ListOf(str),
-        "linear_lazy": bool,
         "output": TENSOR,
         "weight": TENSOR,
         "bias": Optional(TENSOR),
@@ -209,16 +197,11 @@ def fixed_hidden(ctx: ProbeContext, X: torch.Tensor) -> dict[str, Any]:
     param_names = [
         str(n) for n, _ in ctx.run("named_parameters()", lambda: list(net.named_parameters()))
     ]
-    buffer_names = [
-        str(n) for n, _ in ctx.run("named_buffers()", lambda: list(net.named_buffers()))
-    ]
     report: dict[str, Any] = {
         "rand_weight": rand_weight.detach().clone(),
         "rand_weight_requires_grad": bool(rand_weight.requires_grad),
         "parameter_names": param_names,
-        "buffer_names": buffer_names,
         "state_dict": state_dict_keys(ctx, "FixedHiddenMLP", net),
-        "linear_lazy": _lazy_linear_info(linear)["lazy"],
     }
     y = ctx.run("FixedHiddenMLP.forward", net, X)
     if not isinstance(y, torch.Tensor):
@@ -247,14 +230,13 @@ def fixed_hidden(ctx: ProbeContext, X: torch.Tensor) -> dict[str, Any]:
 
 @probe(
     "modules.nest_mlp",
-    returns={"before": ListOf(PARAMETER), "after": ListOf(PARAMETER), "output": TENSOR},
+    returns={"after": ListOf(PARAMETER), "output": TENSOR},
 )
 def nest_mlp(ctx: ProbeContext, X: torch.Tensor) -> dict[str, Any]:
     cls = ctx.definition(SECTION, "NestMLP")
     net = ctx.run("NestMLP()", cls)
-    before = parameter_report(ctx, "NestMLP", net)
     y = as_tensor(ctx, "NestMLP.forward", ctx.run("NestMLP.forward", net, X))
-    return {"before": before, "after": parameter_report(ctx, "NestMLP", net), "output": y}
+    return {"after": parameter_report(ctx, "NestMLP", net), "output": y}
 
 
 def _chimera(ctx: ProbeContext) -> tuple[nn.Module, list[nn.Module], dict[str, Any]]:
@@ -266,7 +248,6 @@ def _chimera(ctx: ProbeContext) -> tuple[nn.Module, list[nn.Module], dict[str, A
         raise ctx.invalid("chimera()", f"returned a {type(net).__name__}, expected a module")
     parts = list(net._modules.values()) if isinstance(net, nn.Sequential) else []
     structure = {
-        "type": type(net).__name__,
         "is_sequential": isinstance(net, nn.Sequential),
         "parts": [type(p).__name__ for p in parts],
         "first_is_nest": bool(parts) and type(parts[0]) is nest_cls,
@@ -326,7 +307,7 @@ def chimera(ctx: ProbeContext, X: torch.Tensor) -> dict[str, Any]:
     return report
 
 
-@probe("modules.parallel", returns={**IDENTITY, "first": int, "second": int, "output": TENSOR})
+@probe("modules.parallel", returns={**IDENTITY, "output": TENSOR})
 def parallel(
     ctx: ProbeContext, net1: specs.Node, net2: specs.Node, X: torch.Tensor, dim: int | None = None
 ) -> dict[str, Any]:
@@ -337,8 +318,6 @@ def parallel(
     args = (first, second) if dim is None else (first, second, dim)
     net = ctx.run("Parallel(...)", cls, *args)
     report = _identity_report(ctx, "Parallel", net, registry)
-    report["first"] = specs.index_of(first, registry)
-    report["second"] = specs.index_of(second, registry)
     y = ctx.run("Parallel.forward", net, X)
     report["output"] = as_tensor(ctx, "Parallel.forward", y)
     return report
@@ -347,13 +326,10 @@ def parallel(
 @probe(
     "modules.replicate",
     returns={
-        "type": str,
         "is_sequential": bool,
-        "factory_calls": int,
         "children": ListOf(int),
         "distinct_parameters": int,
         "parameter_slots": int,
-        "registered_parameters": int,
         "child_parameters": ListOf(ListOf(TENSOR)),
         "output": TENSOR,
     },
@@ -378,16 +354,12 @@ def replicate(ctx: ProbeContext, block: specs.Node, n: int, X: torch.Tensor) -> 
             "replicate(factory, n)", f"returned a {type(net).__name__}, expected an nn.Sequential"
         )
     children = list(net._modules.values())
-    params = list(net.parameters())
     all_params = [p for child in children for p in child.parameters()]
     report: dict[str, Any] = {
-        "type": type(net).__name__,
         "is_sequential": isinstance(net, nn.Sequential),
-        "factory_calls": len(made),
         "children": [specs.index_of(child, made) for child in children],
         "distinct_parameters": len({id(p) for p in all_params}),
         "parameter_slots": len(all_params),
-        "registered_parameters": len(params),
         "child_parameters": [
             [p.detach().clone() for p in child.parameters()] for child in children
         ],

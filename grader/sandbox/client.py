@@ -262,7 +262,7 @@ class Zygote:
 
     def spawn(self, device: str, extra_hide: list[str]) -> ChildProcess:
         """Fork a contained child; returns once it has reported its layers (or failed to)."""
-        ready = self.ready()
+        self.ready()  # the zygote must have finished its imports
         with self._lock:
             self._serial += 1
             serial = self._serial
@@ -314,7 +314,6 @@ class Zygote:
         child.layers = {str(k): str(v) for k, v in hello.get("layers", {}).items()}
         if self.warm and not self._warmed:
             self._warm()
-        child.landlock_abi = ready.get("landlock_abi", 0)
         return child
 
     def _warm(self) -> None:
@@ -373,7 +372,6 @@ class ChildProcess:
     output_path: str
     workdir: str
     layers: dict[str, str] = field(default_factory=dict)
-    landlock_abi: int = 0
     alive: bool = True
 
     def __post_init__(self) -> None:
@@ -430,7 +428,6 @@ class SandboxTransport:
         self.child: ChildProcess | None = None
         self.loaded: set[str] = set()
         self.failed: dict[str, errors.SectionUnavailable] = {}
-        self.restarts = 0
         self.children_started = 0
         self.layers: dict[str, str] = {}
         self.time_used = 0.0

@@ -25,22 +25,6 @@ from grader.sandbox import linux
 ACTIVE = "active"
 DISABLED = "disabled"
 
-# Layers in the order they are applied. Keep in step with SandboxPolicy (client side).
-LAYERS = (
-    "pid_namespace",
-    "pids_cgroup",
-    "mount_namespace",
-    "network_namespace",
-    "ipc_uts_namespaces",
-    "private_workdir",
-    "rlimits",
-    "capped_output",
-    "uid_drop",
-    "no_new_privs",
-    "landlock",
-    "capabilities",
-)
-
 WORKDIR = "/tmp/work"
 # Unprivileged uids for the fallback, one per child, so children cannot signal each other.
 FALLBACK_UID_BASE = 200000
