@@ -9,6 +9,7 @@ never raises: every problem becomes an error reply the parent maps to a ``Gradin
 
 from __future__ import annotations
 
+import functools
 import linecache
 import random
 import sys
@@ -273,6 +274,12 @@ def _seed_everything(seed: int, device: str) -> None:
         torch.cuda.manual_seed_all(seed)
 
 
+@functools.cache
 def import_all() -> None:
-    """Import every section's probes (the zygote does this before forking)."""
-    from grader.probes import modules  # noqa: F401
+    """Import every section's probes (the zygote does this before forking). Cached: the parent
+    calls it per reply to have every reply schema registered."""
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{info.name}")
