@@ -1,8 +1,12 @@
 # Exercise file: replace each `raise NotImplementedError(...)` with your code, then run `make check`.
 # (Generated from solutions/parameters.py by `make exercises`.)
-"""Parameter management. Not graded yet: this section's solutions and checks are still to come.
+"""Parameter access.
 
-The names and signatures below are final; the bodies are not written yet.
+Every ``nn.Module`` knows its parameters by dotted names such as ``"0.weight"`` (module ``"0"``, its
+``weight``). Here you read them, count them, build a nested network and find parameters by name, and
+compute gradients without disturbing the network. Inputs have shape ``(batch, features)`` throughout.
+
+Run ``make check`` to try your code against the public checks.
 """
 
 import torch
@@ -10,40 +14,96 @@ from torch import nn
 
 
 def layer_state(net: nn.Sequential, i: int) -> dict[str, torch.Tensor]:
-    """The ``state_dict`` of layer ``i`` of a sequential ``net``."""
-    raise NotImplementedError("parameters.layer_state is not written yet")
+    """The ``state_dict`` of layer ``i`` of a sequential ``net``.
+
+    The keys are the layer's own names (``"weight"``, ``"bias"``, and for a ``BatchNorm1d`` also its
+    buffers ``"running_mean"``, …), without the ``"i."`` prefix. The values are the layer's tensors,
+    detached from autograd (``requires_grad`` is False), exactly as ``state_dict`` gives them.
+
+    Hint: ``net[i]`` is layer ``i``; every module has a ``state_dict()``.
+    """
+    raise NotImplementedError("layer_state: write your code here")
 
 
 def parameter_shapes(net: nn.Module) -> list[tuple[str, tuple[int, ...]]]:
-    """``[(name, shape), …]`` in ``named_parameters()`` order."""
-    raise NotImplementedError("parameters.parameter_shapes is not written yet")
+    """``[(name, shape), …]`` for every parameter of ``net``, in ``named_parameters()`` order.
+
+    ``shape`` is a plain tuple of ints, e.g. ``("0.weight", (8, 4))``. Buffers (such as a BatchNorm's
+    running statistics) are not parameters; a layer used twice contributes its parameters once;
+    frozen parameters (``requires_grad=False``) are parameters too.
+
+    Hint: ``tuple(param.shape)``.
+    """
+    raise NotImplementedError("parameter_shapes: write your code here")
 
 
 def count_parameters(net: nn.Module, trainable_only: bool = False) -> int:
-    """The number of scalars in ``net``'s parameters; a shared parameter counts once."""
-    raise NotImplementedError("parameters.count_parameters is not written yet")
+    """The number of scalars in ``net``'s parameters (an ``int``).
+
+    A ``Linear(4, 8)`` has 4·8 + 8 = 40. A parameter shared by two layers counts once. With
+    ``trainable_only=True`` count only parameters with ``requires_grad``. Buffers do not count.
+
+    Hint: ``net.parameters()`` yields each parameter once; ``param.numel()`` is its size.
+    """
+    raise NotImplementedError("count_parameters: write your code here")
 
 
 def block1() -> nn.Sequential:
-    """``Sequential(Linear(4, 8), ReLU(), Linear(8, 4), ReLU())``."""
-    raise NotImplementedError("parameters.block1 is not written yet")
+    """A small block: ``Sequential(Linear(4, 8), ReLU(), Linear(8, 4), ReLU())``.
+
+    It maps ``(batch, 4)`` to ``(batch, 4)``; each call returns a new block with fresh parameters.
+
+    Hint: ``nn.Sequential(...)`` with the four layers in this order.
+    """
+    raise NotImplementedError("block1: write your code here")
 
 
 def block2(n: int = 4) -> nn.Sequential:
-    """``n`` fresh ``block1()``s added as children named ``"block 0"`` … ``"block n-1"``."""
-    raise NotImplementedError("parameters.block2 is not written yet")
+    """An ``nn.Sequential`` of ``n`` blocks, each a fresh ``block1()``, named ``"block 0"`` … ``"block n-1"``.
+
+    Its parameters are then called ``"block 0.0.weight"``, …; it maps ``(batch, 4)`` to ``(batch, 4)``
+    by passing the input through the blocks in order.
+
+    Hint: start from an empty ``nn.Sequential()`` and use ``add_module(name, module)``.
+    """
+    raise NotImplementedError("block2: write your code here")
 
 
 def rgnet(n: int = 4) -> nn.Sequential:
-    """``Sequential(block2(n), Linear(4, 1))``."""
-    raise NotImplementedError("parameters.rgnet is not written yet")
+    """``Sequential(block2(n), Linear(4, 1))``: ``(batch, 4)`` to ``(batch, 1)``.
+
+    Nesting shows in the names: ``rgnet().state_dict()`` has keys such as ``"0.block 1.0.bias"``
+    (module ``0`` is the ``block2``, in it ``"block 1"``, in that layer ``0``, its ``bias``).
+
+    Hint: use your ``block2``.
+    """
+    raise NotImplementedError("rgnet: write your code here")
 
 
 def get_parameter(net: nn.Module, name: str) -> nn.Parameter:
-    """The parameter for a dotted name such as ``"0.block 1.0.bias"``; ``KeyError`` otherwise."""
-    raise NotImplementedError("parameters.get_parameter is not written yet")
+    """The parameter of ``net`` called ``name``, a dotted name such as ``"0.block 1.0.bias"``.
+
+    Return the very ``nn.Parameter`` object the network holds (not a copy, not ``.data``), so that
+    changing it changes the network. Every name ``net.named_parameters()`` yields must work, and so
+    must the other path to a layer that is used twice. If a part of the name does not exist, raise
+    ``KeyError`` with that part in the message (for ``"0.block 9.0.bias"`` in ``rgnet()``:
+    ``"block 9"``).
+
+    Hint: split the name at the dots; every module keeps its children in ``_modules`` and its own
+    parameters in ``_parameters``, both dicts.
+    """
+    raise NotImplementedError("get_parameter: write your code here")
 
 
 def gradients(net: nn.Module, X: torch.Tensor, y: torch.Tensor, loss_fn) -> dict[str, torch.Tensor]:
-    """One forward/backward pass; ``{name: gradient}`` for every trainable parameter."""
-    raise NotImplementedError("parameters.gradients is not written yet")
+    """One forward and backward pass; ``{name: gradient}`` for every trainable parameter.
+
+    Compute ``loss_fn(net(X), y)``, back-propagate once and return a copy of the gradient of each
+    parameter with ``requires_grad``, keyed by name, in ``named_parameters()`` order (a shared
+    parameter once). Frozen parameters are left out. Leave the network as you found it: every
+    ``.grad`` afterwards is what it was before the call (``None`` stays ``None``, an existing
+    gradient keeps its values).
+
+    Hint: ``torch.autograd.grad(loss, params)`` returns gradients without touching ``.grad``.
+    """
+    raise NotImplementedError("gradients: write your code here")

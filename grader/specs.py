@@ -7,7 +7,10 @@ child can say *which* module the student's container holds where (identity, not 
 
 Nodes: ``{"kind": "linear", "in": i, "out": o, "weight": W, "bias": b | None}``, ``{"kind": "relu"}``,
 ``{"kind": "tanh"}``, ``{"kind": "dropout", "p": p}``, ``{"kind": "seq", "items": [...]}``, and
-``{"kind": "ref", "target": k}`` — the very module built k-th (as when one layer is used twice).
+``{"kind": "ref", "target": k}`` — the very module built k-th (as when one layer is used twice),
+``{"kind": "batchnorm", "features": n, "weight": w, "bias": b, "running_mean": m, "running_var": v,
+"tracked": t}`` (a ``BatchNorm1d`` with these parameters and buffers). A linear or batchnorm node
+with ``"frozen": True`` has its parameters built with ``requires_grad=False``.
 """
 
 from __future__ import annotations
@@ -43,6 +46,12 @@ def build(
             module.weight.copy_(node["weight"])
             if node["bias"] is not None:
                 module.bias.copy_(node["bias"])
+    elif kind == "batchnorm":
+        module = nn.BatchNorm1d(node["features"])
+        with torch.no_grad():
+            for attr in ("weight", "bias", "running_mean", "running_var"):
+                getattr(module, attr).copy_(node[attr])
+            module.num_batches_tracked.fill_(node.get("tracked", 0))
     elif kind == "relu":
         module = nn.ReLU()
     elif kind == "tanh":
@@ -54,6 +63,9 @@ def build(
         module = make_seq(*children)
     else:
         raise ValueError(f"unknown node kind {kind!r}")
+    if node.get("frozen"):
+        for param in module.parameters():
+            param.requires_grad_(False)
     registry[slot] = module
     return module
 
@@ -63,7 +75,11 @@ def describe(node: Node, seq_name: str = "MySequential") -> str:
     kind = node["kind"]
     if kind == "linear":
         bias = "" if node["bias"] is not None else ", bias=False"
-        return f"Linear({node['in']}, {node['out']}{bias})"
+        frozen = " (frozen)" if node.get("frozen") else ""
+        return f"Linear({node['in']}, {node['out']}{bias}){frozen}"
+    if kind == "batchnorm":
+        frozen = " (frozen)" if node.get("frozen") else ""
+        return f"BatchNorm1d({node['features']}){frozen}"
     if kind == "relu":
         return "ReLU()"
     if kind == "tanh":

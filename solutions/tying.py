@@ -1,28 +1,74 @@
-"""Shared (tied) parameters. Not graded yet: this section's solutions and checks are still to come.
+"""Shared (tied) parameters.
 
-The names and signatures below are final; the bodies are not written yet.
+Two layers are *tied* when they hold the very same ``nn.Parameter`` object: changing one changes the
+other, the parameter appears once in ``parameters()`` (but under every name in ``state_dict()``),
+and its gradient is the sum of the gradients of all its uses. Inputs have shape
+``(batch, features)`` throughout.
+
+Run ``make check`` to try your code against the public checks.
 """
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 
 def tied_mlp(shared: nn.Linear | None = None) -> nn.Sequential:
-    """``Sequential(LazyLinear(8), ReLU, shared, ReLU, shared, ReLU, LazyLinear(1))``."""
-    raise NotImplementedError("tying.tied_mlp is not written yet")
+    """``Sequential(LazyLinear(8), ReLU(), shared, ReLU(), shared, ReLU(), LazyLinear(1))``.
+
+    Layers 2 and 4 are the same module ``shared``: the one given, or, when ``shared`` is None, one new
+    ``nn.Linear(8, 8)``. The network maps ``(batch, features)`` (any width) to ``(batch, 1)``.
+
+    Hint: put the very same module object in the sequence twice; do not copy it.
+    """
+    ### BEGIN SOLUTION
+    if shared is None:
+        shared = nn.Linear(8, 8)
+    return nn.Sequential(
+        nn.LazyLinear(8), nn.ReLU(), shared, nn.ReLU(), shared, nn.ReLU(), nn.LazyLinear(1)
+    )
+    ### END SOLUTION
 
 
 class TiedAutoencoder(nn.Module):
-    """An autoencoder whose decoder uses the encoder's weight, transposed."""
+    """An autoencoder whose decoder uses the encoder's weight, transposed.
+
+    ``self.encoder`` is ``nn.Linear(n_in, n_hidden)``; ``self.decoder_bias`` is a parameter of shape
+    ``(n_in,)``, initialised to zeros. ``forward`` maps ``X`` of shape ``(batch, n_in)`` to
+    ``(batch, n_in)``: ``F.linear(relu(encoder(X)), encoder.weight.T, decoder_bias)``. The model has
+    exactly three parameters: the weight is shared, so it is trained by both its uses.
+
+    Hint: use ``self.encoder.weight`` itself in ``forward``, not a copy made in ``__init__``.
+    """
 
     def __init__(self, n_in: int, n_hidden: int) -> None:
         super().__init__()
-        raise NotImplementedError("tying.TiedAutoencoder is not written yet")
+        ### BEGIN SOLUTION
+        self.encoder = nn.Linear(n_in, n_hidden)
+        self.decoder_bias = nn.Parameter(torch.zeros(n_in))
+        ### END SOLUTION
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError("tying.TiedAutoencoder is not written yet")
+        ### BEGIN SOLUTION
+        hidden = F.relu(self.encoder(X))
+        return F.linear(hidden, self.encoder.weight.T, self.decoder_bias)
+        ### END SOLUTION
 
 
 def tie(dst: nn.Module, src: nn.Module, name: str = "weight") -> None:
-    """Make ``dst.<name>`` the very ``Parameter`` of ``src``; ``ValueError`` on a shape mismatch."""
-    raise NotImplementedError("tying.tie is not written yet")
+    """Make ``dst.<name>`` the very ``nn.Parameter`` that ``src.<name>`` is.
+
+    Afterwards ``getattr(dst, name) is getattr(src, name)``, and ``src`` is unchanged. If the two
+    parameters have different shapes, raise ``ValueError`` and change nothing.
+
+    Hint: assigning an ``nn.Parameter`` to a module attribute registers it under that name.
+    """
+    ### BEGIN SOLUTION
+    param = getattr(src, name)
+    old = getattr(dst, name)
+    if tuple(param.shape) != tuple(old.shape):
+        raise ValueError(
+            f"cannot tie {name}: dst has shape {tuple(old.shape)}, src has {tuple(param.shape)}"
+        )
+    setattr(dst, name, param)
+    ### END SOLUTION
