@@ -1,8 +1,13 @@
 # Exercise file: replace each `raise NotImplementedError(...)` with your code, then run `make check`.
 # (Generated from solutions/gpus.py by `make exercises`.)
-"""Devices (CPU and GPU). Not graded yet: this section's solutions and checks are still to come.
+"""Devices: the CPU and CUDA GPUs.
 
-The names and signatures below are final; the bodies are not written yet.
+Every tensor lives on a device, and an operation runs where its inputs live. Here you write the
+helpers that find the GPUs, move a network onto one, and compute there without pulling every
+intermediate result back to the CPU. They must also work on a machine without a GPU: then the CPU
+stands in.
+
+Run ``make check`` to try your code against the public checks.
 """
 
 import torch
@@ -10,25 +15,56 @@ from torch import nn
 
 
 def num_gpus() -> int:
-    """The number of visible CUDA devices, asked of ``torch.cuda.device_count()`` at call time."""
-    raise NotImplementedError("gpus.num_gpus is not written yet")
+    """The number of CUDA devices this process can see, as an ``int``.
+
+    Ask PyTorch each time the function is called (the answer can change between calls, for instance
+    when ``CUDA_VISIBLE_DEVICES`` changes in a test): do not store it when the module is imported.
+
+    Hint: ``torch.cuda.device_count()``.
+    """
+    raise NotImplementedError("num_gpus: write your code here")
 
 
 def try_gpu(i: int = 0) -> torch.device:
-    """``torch.device(f"cuda:{i}")`` if it exists, else ``torch.device("cpu")``."""
-    raise NotImplementedError("gpus.try_gpu is not written yet")
+    """GPU number ``i`` as a ``torch.device`` if it exists, else the CPU.
+
+    With 2 GPUs, ``try_gpu(0)`` is ``torch.device("cuda:0")``, ``try_gpu(1)`` is
+    ``torch.device("cuda:1")`` and ``try_gpu(2)`` is ``torch.device("cpu")``.
+
+    Hint: GPUs are numbered from 0 to ``torch.cuda.device_count() - 1``.
+    """
+    raise NotImplementedError("try_gpu: write your code here")
 
 
 def try_all_gpus() -> list[torch.device]:
-    """Every CUDA device, or ``[torch.device("cpu")]`` if there is none."""
-    raise NotImplementedError("gpus.try_all_gpus is not written yet")
+    """A list with every GPU as a ``torch.device``, in order; ``[torch.device("cpu")]`` if there is none.
+
+    Hint: never return an empty list: code that puts one model copy on each device needs at least one.
+    """
+    raise NotImplementedError("try_all_gpus: write your code here")
 
 
 def to_device(net: nn.Module, device: torch.device) -> nn.Module:
-    """Move parameters and buffers to ``device``; returns ``net``."""
-    raise NotImplementedError("gpus.to_device is not written yet")
+    """Move every parameter *and* every buffer of ``net`` (e.g. BatchNorm's running statistics) to
+    ``device``, in place, and return ``net`` itself.
+
+    Parameters must stay registered ``nn.Parameter``s of ``net``, so that an optimizer built on
+    ``net.parameters()`` afterwards trains the moved weights.
+
+    Hint: ``nn.Module.to`` moves both.
+    """
+    raise NotImplementedError("to_device: write your code here")
 
 
 def norms_on_device(A: torch.Tensor, B: torch.Tensor, device: torch.device) -> torch.Tensor:
-    """Frobenius norms of ``A[i] @ B[i]`` computed on ``device``, one transfer at the end."""
-    raise NotImplementedError("gpus.norms_on_device is not written yet")
+    """The Frobenius norms of the products ``A[i] @ B[i]``, computed on ``device``.
+
+    ``A`` and ``B`` have shape ``(n, s, s)``. For each ``i`` compute one product and its norm on
+    ``device``, and keep the norms there: reading a value back to the CPU inside the loop
+    (``.item()``, ``float(...)``, ``.tolist()``, ``.cpu()``) makes the CPU wait for the GPU at every
+    step. Copy the ``n`` norms to the CPU once, at the end, and return them as a tensor of shape
+    ``(n,)``.
+
+    Hint: ``torch.linalg.matrix_norm`` computes the Frobenius norm; ``torch.stack`` joins the norms.
+    """
+    raise NotImplementedError("norms_on_device: write your code here")

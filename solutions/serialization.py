@@ -1,6 +1,11 @@
-"""Saving and loading. Not graded yet: this section's solutions and checks are still to come.
+"""Saving and loading.
 
-The names and signatures below are final; the bodies are not written yet.
+Trained weights are worth keeping: here you write tensors and networks to files and read them back.
+PyTorch files are pickles inside a zip archive, and a pickle can name any Python function to call
+while it is read. So a file from someone else must be read with ``torch.load(..., weights_only=True)``,
+which accepts tensors, numbers, strings and containers, and refuses everything else.
+
+Run ``make check`` to try your code against the public checks.
 """
 
 import torch
@@ -8,35 +13,133 @@ from torch import nn
 
 
 def save(obj, path: str) -> None:
-    """Save tensors, lists/tuples and str-keyed dicts of tensors."""
-    raise NotImplementedError("serialization.save is not written yet")
+    """Write ``obj`` to the file ``path``.
+
+    ``obj`` is a tensor, or lists, tuples and dicts with string keys, nested in any way, holding
+    tensors of any dtype and shape (empty tensors and non-contiguous views too). What ``load`` gives
+    back must have the same structure (a tuple stays a tuple), and every tensor the same dtype, shape
+    and values.
+
+    Hint: ``torch.save`` already handles all of this.
+    """
+    ### BEGIN SOLUTION
+    torch.save(obj, path)
+    ### END SOLUTION
 
 
 def load(path: str, map_location=None):
-    """Load what ``save`` wrote, never running code (``weights_only``)."""
-    raise NotImplementedError("serialization.load is not written yet")
+    """Read back what ``save`` wrote, without ever running code stored in the file.
+
+    ``map_location`` is passed on as in ``torch.load`` (e.g. ``"cpu"`` puts every tensor on the
+    CPU). A file that holds anything but tensors and plain containers (for instance a pickled
+    function call) must make ``load`` raise an exception, before that call can run.
+
+    Hint: ``torch.load`` with ``weights_only=True``.
+    """
+    ### BEGIN SOLUTION
+    return torch.load(path, map_location=map_location, weights_only=True)
+    ### END SOLUTION
 
 
 def save_params(net: nn.Module, path: str) -> None:
-    """Save ``net.state_dict()`` only."""
-    raise NotImplementedError("serialization.save_params is not written yet")
+    """Save the parameters and buffers of ``net`` — its ``state_dict()`` — and nothing else.
+
+    Save the dictionary, not the module object: a pickled module can only be read back with code
+    execution allowed, and only if its class still exists under the same name.
+
+    Hint: ``net.state_dict()`` maps names such as ``"0.weight"`` to tensors.
+    """
+    ### BEGIN SOLUTION
+    torch.save(net.state_dict(), path)
+    ### END SOLUTION
 
 
 def load_params(net: nn.Module, path: str) -> nn.Module:
-    """Fill an already built ``net`` from a file written by ``save_params``; returns ``net``."""
-    raise NotImplementedError("serialization.load_params is not written yet")
+    """Fill the already built ``net`` with the values saved by ``save_params``; return ``net``.
+
+    Loading is strict: if the file lacks an entry ``net`` has, or has one ``net`` lacks, raise
+    ``RuntimeError`` naming those keys (PyTorch's own loading does this for you). Read the file
+    without running code.
+
+    Hint: ``net.load_state_dict(...)`` copies values into the existing parameters and buffers.
+    """
+    ### BEGIN SOLUTION
+    net.load_state_dict(torch.load(path, weights_only=True))
+    return net
+    ### END SOLUTION
 
 
 def transplant(src_state: dict[str, torch.Tensor], dst: nn.Module, n: int) -> nn.Module:
-    """Copy into ``dst`` the entries of modules ``0 … n-1`` of a saved sequential state; returns ``dst``."""
-    raise NotImplementedError("serialization.transplant is not written yet")
+    """Copy the first ``n`` modules' entries of a saved sequential net into ``dst``; return ``dst``.
+
+    ``src_state`` is the ``state_dict()`` of an ``nn.Sequential``: its keys start with the index of
+    the module they belong to (``"0.weight"``, ``"3.running_mean"``, ``"10.bias"``). Copy every entry
+    whose index is smaller than ``n`` into the entry of ``dst`` with the same key, parameters and
+    buffers alike, and leave every other entry of ``dst`` as it was. Compare indices as numbers:
+    module 10 is not among the first 2. If an entry to copy has another shape in ``dst``, raise
+    ``ValueError`` naming its key (before copying anything).
+
+    Hint: ``dst.load_state_dict(chosen_entries, strict=False)``.
+    """
+    ### BEGIN SOLUTION
+    own = dst.state_dict()
+    chosen = {}
+    for key, value in src_state.items():
+        index = key.split(".", 1)[0]
+        if not index.isdigit() or int(index) >= n:
+            continue
+        if key in own and own[key].shape != value.shape:
+            raise ValueError(
+                f"{key}: shape {tuple(value.shape)} in the saved state, "
+                f"{tuple(own[key].shape)} in the destination"
+            )
+        chosen[key] = value
+    dst.load_state_dict(chosen, strict=False)
+    return dst
+    ### END SOLUTION
 
 
 def save_checkpoint(path: str, net: nn.Module, optimizer: torch.optim.Optimizer, step: int) -> None:
-    """Save model, optimizer state, step and RNG state."""
-    raise NotImplementedError("serialization.save_checkpoint is not written yet")
+    """Save everything needed to resume training exactly where it stopped.
+
+    That is: the model's ``state_dict``, the optimizer's ``state_dict`` (Adam's running averages,
+    SGD's momentum), the ``step`` number, and the state of torch's global random number generator
+    (dropout and shuffling draw from it) — and of every CUDA device's generator when CUDA is in use.
+    Training k steps, saving, loading into new objects and training k more steps must then give
+    bitwise the same weights as training 2k steps at once.
+
+    Hint: ``torch.get_rng_state()``; ``torch.cuda.get_rng_state_all()`` when
+    ``torch.cuda.is_initialized()``.
+    """
+    ### BEGIN SOLUTION
+    cuda_states = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else []
+    torch.save(
+        {
+            "model": net.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "step": step,
+            "rng": torch.get_rng_state(),
+            "cuda_rng": cuda_states,
+        },
+        path,
+    )
+    ### END SOLUTION
 
 
 def load_checkpoint(path: str, net: nn.Module, optimizer: torch.optim.Optimizer) -> int:
-    """Restore what ``save_checkpoint`` saved; returns the step."""
-    raise NotImplementedError("serialization.load_checkpoint is not written yet")
+    """Restore into ``net`` and ``optimizer`` what ``save_checkpoint`` saved; return the step.
+
+    Also put the random number generators back in the saved state, so that training continues
+    exactly as if it had never stopped.
+
+    Hint: ``torch.set_rng_state``; ``torch.cuda.set_rng_state_all``.
+    """
+    ### BEGIN SOLUTION
+    checkpoint = torch.load(path, weights_only=True)
+    net.load_state_dict(checkpoint["model"])
+    optimizer.load_state_dict(checkpoint["optimizer"])
+    torch.set_rng_state(checkpoint["rng"])
+    if checkpoint["cuda_rng"]:
+        torch.cuda.set_rng_state_all(checkpoint["cuda_rng"])
+    return checkpoint["step"]
+    ### END SOLUTION
