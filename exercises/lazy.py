@@ -1,27 +1,69 @@
 # Exercise file: replace each `raise NotImplementedError(...)` with your code, then run `make check`.
 # (Generated from solutions/lazy.py by `make exercises`.)
-"""Lazy initialisation. Not graded yet: this section's solutions and checks are still to come.
+"""Lazy initialisation.
 
-The names and signatures below are final; the bodies are not written yet.
+A lazy layer does not know its input width when it is built: its parameters start as
+``nn.parameter.UninitializedParameter`` placeholders without a shape, and the first input that
+flows through the layer fixes the shape and draws the initial values. Here you use PyTorch's lazy
+layers, force them to initialise, and write a lazy layer of your own.
+
+Run ``make check`` to try your code against the public checks.
 """
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 
 def lazy_mlp(hidden: int = 256, out: int = 10) -> nn.Sequential:
-    """``Sequential(LazyLinear(hidden), ReLU(), LazyLinear(out))``."""
-    raise NotImplementedError("lazy.lazy_mlp is not written yet")
+    """An MLP whose input width is read from its first input.
+
+    Return ``nn.Sequential(LazyLinear(hidden), ReLU(), LazyLinear(out))``. Before the first call its
+    weights have no shape yet; after a first call on ``X`` of shape ``(batch, features)`` the first
+    weight is ``(hidden, features)`` and the output is ``(batch, out)``, whatever ``features`` was.
+
+    Hint: ``nn.LazyLinear`` takes only the number of output units.
+    """
+    raise NotImplementedError("lazy_mlp: write your code here")
 
 
 def materialize(net: nn.Module, *example_inputs: torch.Tensor) -> nn.Module:
-    """One forward pass without autograd so every lazy parameter gets its shape; returns ``net``."""
-    raise NotImplementedError("lazy.materialize is not written yet")
+    """Give every lazy parameter of ``net`` its shape and initial values, and return ``net`` itself.
+
+    Run ``net`` once on ``example_inputs`` (all of them, in order: some networks take more than one
+    input). This is bookkeeping, not training: the pass must not record anything for autograd, and
+    afterwards no parameter has a ``.grad``. The parameters must come out exactly as an ordinary first
+    call ``net(*example_inputs)`` would have made them under the same random seed.
+
+    Hint: ``torch.no_grad()`` switches autograd off for a block (``torch.inference_mode()`` goes
+    further: the tensors it creates can never be trained).
+    """
+    raise NotImplementedError("materialize: write your code here")
 
 
 class LazyMyLinear(nn.modules.lazy.LazyModuleMixin, nn.Module):
-    """A lazy version of ``MyLinear``: weight ``(in, units)``, bias ``(units,)``, ``relu(X @ W + b)``."""
+    """A lazy fully connected layer with a ReLU: ``relu(X @ weight + bias)``.
+
+    ``LazyMyLinear(units)`` stores ``units`` and two placeholders, ``self.weight`` and ``self.bias``,
+    both ``nn.parameter.UninitializedParameter()``. ``initialize_parameters(X)`` is called by
+    PyTorch just before the first ``forward``: if the parameters are still uninitialised, it gives
+    ``weight`` the shape ``(in, units)`` (``in = X.shape[-1]``) and ``bias`` the shape ``(units,)``,
+    and fills them (e.g. standard normal values). ``forward(X)`` maps ``(batch, in)`` to
+    ``(batch, units)``.
+
+    Parameters loaded with ``load_state_dict`` before the first call take their shapes from the
+    state dict; the first call must then keep the loaded values.
+
+    Hint: ``param.materialize(shape)`` turns a placeholder into a real parameter; check
+    ``self.has_uninitialized_params()`` before initialising.
+    """
 
     def __init__(self, units: int) -> None:
         super().__init__()
-        raise NotImplementedError("lazy.LazyMyLinear is not written yet")
+        raise NotImplementedError("LazyMyLinear.__init__: write your code here")
+
+    def initialize_parameters(self, X: torch.Tensor) -> None:
+        raise NotImplementedError("LazyMyLinear.initialize_parameters: write your code here")
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError("LazyMyLinear.forward: write your code here")

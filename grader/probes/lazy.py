@@ -1,0 +1,236 @@
+"""Probes for the ``lazy`` section (lazy initialisation). Run where the submission runs.
+
+Each probe takes a list of cases and answers them all in one round trip.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from grader.probes import ProbeContext, probe
+from grader.schema import TENSOR, ListOf, Optional, TupleOf, TupleOfAny
+
+SECTION = "lazy"
+
+# Reply shapes (validated in the parent before a check reads a reply).
+PARAMETER = {"name": str, "shape": Optional(TupleOfAny(int)), "value": Optional(TENSOR)}
+"""One entry of named_parameters(): shape and value are None while the parameter is uninitialised."""
+
+
+def parameter_report(ctx: ProbeContext, what: str, module: nn.Module) -> list[dict[str, Any]]:
+    entries = ctx.run(f"{what}.named_parameters()", lambda: list(module.named_parameters()))
+    report = []
+    for name, param in entries:
+        if not isinstance(param, torch.Tensor):
+            raise ctx.invalid(
+                what, f"named_parameters() yielded a {type(param).__name__} for {name!r}"
+            )
+        lazy = isinstance(param, nn.parameter.UninitializedParameter)
+        report.append(
+            {
+                "name": str(name),
+                "shape": None if lazy else tuple(param.shape),
+                "value": None if lazy else param.detach().clone(),
+            }
+        )
+    return report
+
+
+def as_module(ctx: ProbeContext, what: str, value: Any) -> nn.Module:
+    if not isinstance(value, nn.Module):
+        raise ctx.invalid(what, f"returned a {type(value).__name__}, expected an nn.Module")
+    return value
+
+
+def as_tensor(ctx: ProbeContext, what: str, value: Any) -> torch.Tensor:
+    if not isinstance(value, torch.Tensor):
+        raise ctx.invalid(what, f"returned a {type(value).__name__}, expected a tensor")
+    return value.detach().clone()
+
+
+# -- lazy_mlp ------------------------------------------------------------------------------------
+
+
+@probe(
+    "lazy.lazy_mlp",
+    returns=ListOf(
+        {
+            "type": str,
+            "children": ListOf(str),
+            "before": ListOf(PARAMETER),
+            "after": ListOf(PARAMETER),
+            "output": TENSOR,
+        }
+    ),
+)
+def lazy_mlp(ctx: ProbeContext, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per case: build ``lazy_mlp(hidden, out)`` (defaults when None), report it, call it on X."""
+    fn = ctx.definition(SECTION, "lazy_mlp")
+    replies = []
+    for case in cases:
+        args = () if case["hidden"] is None else (case["hidden"], case["out"])
+        net = as_module(ctx, "lazy_mlp(...)", ctx.run("lazy_mlp(...)", fn, *args))
+        children = ctx.run("lazy_mlp(...).children()", lambda n=net: list(n.children()))
+        kinds = [type(child).__name__ for child in children]
+        before = parameter_report(ctx, "lazy_mlp(...)", net)
+        ctx.run("lazy_mlp(...).to(device)", net.to, ctx.device)
+        y = ctx.run("lazy_mlp(...)(X)", net, case["X"].to(ctx.device))
+        replies.append(
+            {
+                "type": type(net).__name__,
+                "children": kinds,
+                "before": before,
+                "after": parameter_report(ctx, "lazy_mlp(...)", net),
+                "output": as_tensor(ctx, "lazy_mlp(...)(X)", y),
+            }
+        )
+    return replies
+
+
+# -- materialize ---------------------------------------------------------------------------------
+
+
+class TwoInputs(nn.Module):
+    """A network of two inputs: ``rest(relu(left(X) + right(Y)))`` with lazy ``left``/``right``."""
+
+    def __init__(self, units: int, rest: nn.Module) -> None:
+        super().__init__()
+        self.left = nn.LazyLinear(units)
+        self.right = nn.LazyLinear(units)
+        self.rest = rest
+
+    def forward(self, X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
+        return self.rest(torch.relu(self.left(X) + self.right(Y)))
+
+
+def build_lazy_net(spec: dict[str, Any], device: str) -> nn.Module:
+    """The network a ``grader.checks.test_lazy`` net spec describes: layers
+    ``{"kind": "lazy_linear", "units": u}``, ``{"kind": "linear", "in": i, "out": o}`` (initialised
+    at construction), ``{"kind": "relu"}``, ``{"kind": "tanh"}``, ``{"kind": "lazy_batchnorm"}``,
+    in an ``nn.Sequential``, behind a two-input ``TwoInputs`` when ``spec["pair"]`` is a width."""
+    layers: list[nn.Module] = []
+    for layer in spec["layers"]:
+        kind = layer["kind"]
+        if kind == "lazy_linear":
+            layers.append(nn.LazyLinear(layer["units"], device=device))
+        elif kind == "linear":
+            layers.append(nn.Linear(layer["in"], layer["out"], device=device))
+        elif kind == "relu":
+            layers.append(nn.ReLU())
+        elif kind == "tanh":
+            layers.append(nn.Tanh())
+        elif kind == "lazy_batchnorm":
+            layers.append(nn.LazyBatchNorm1d(device=device))
+        else:
+            raise ValueError(f"unknown layer kind {kind!r}")
+    net: nn.Module = nn.Sequential(*layers)
+    if spec["pair"] is not None:
+        net = TwoInputs(spec["pair"], net).to(device)
+    return net
+
+
+def reseed(seed: int, device: str) -> None:
+    torch.default_generator.manual_seed(seed)
+    if device.startswith("cuda"):
+        torch.cuda.manual_seed_all(seed)
+
+
+@probe(
+    "lazy.materialize",
+    returns=ListOf(
+        {
+            "returned_net": bool,
+            "returned": str,
+            "grad_modes": ListOf(bool),
+            "uninitialised": ListOf(str),
+            "with_grad": ListOf(str),
+            "inference": ListOf(str),
+            "values": ListOf(TupleOf(str, Optional(TENSOR))),
+            "reference": ListOf(TupleOf(str, TENSOR)),
+        }
+    ),
+)
+def materialize(ctx: ProbeContext, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per case: build the net under ``seed``, ``materialize`` it, and report its parameters and the
+    autograd mode of every module call; then build it again under the same seed and give it an
+    ordinary first call, the reference."""
+    fn = ctx.definition(SECTION, "materialize")
+    replies = []
+    for case in cases:
+        inputs = [X.to(ctx.device) for X in case["inputs"]]
+        reseed(case["seed"], ctx.device)
+        net = build_lazy_net(case["net"], ctx.device)
+        grad_modes: list[bool] = []
+        for module in net.modules():
+            module.register_forward_pre_hook(
+                lambda _module, _args, record=grad_modes.append: record(torch.is_grad_enabled())
+            )
+        returned = ctx.run("materialize(net, *inputs)", fn, net, *inputs)
+        params = list(net.named_parameters())
+        uninitialised = [
+            name for name, p in params if isinstance(p, nn.parameter.UninitializedParameter)
+        ]
+        values = [
+            (name, None if name in uninitialised else p.detach().clone()) for name, p in params
+        ]
+        reply = {
+            "returned_net": returned is net,
+            "returned": type(returned).__name__,
+            "grad_modes": grad_modes,
+            "uninitialised": uninitialised,
+            "with_grad": [name for name, p in params if p.grad is not None],
+            "inference": [
+                name for name, p in params if name not in uninitialised and p.is_inference()
+            ],
+            "values": values,
+        }
+        reseed(case["seed"], ctx.device)
+        reference = build_lazy_net(case["net"], ctx.device)
+        reference(*inputs)
+        reply["reference"] = [(n, p.detach().clone()) for n, p in reference.named_parameters()]
+        replies.append(reply)
+    return replies
+
+
+# -- LazyMyLinear --------------------------------------------------------------------------------
+
+
+@probe(
+    "lazy.lazy_my_linear",
+    returns=ListOf(
+        {
+            "is_lazy_module": bool,
+            "before": ListOf(PARAMETER),
+            "loaded": Optional(ListOf(PARAMETER)),
+            "output": TENSOR,
+            "after": ListOf(PARAMETER),
+        }
+    ),
+)
+def lazy_my_linear(ctx: ProbeContext, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per case: a fresh ``LazyMyLinear(units)``; with ``state`` given, ``load_state_dict(state)``
+    first; then one call on X. Parameters are reported before, after loading and after the call."""
+    cls = ctx.definition(SECTION, "LazyMyLinear")
+    replies = []
+    for case in cases:
+        layer = as_module(
+            ctx, "LazyMyLinear(units)", ctx.run("LazyMyLinear(units)", cls, case["units"])
+        )
+        reply: dict[str, Any] = {
+            "is_lazy_module": isinstance(layer, nn.modules.lazy.LazyModuleMixin),
+            "before": parameter_report(ctx, "LazyMyLinear", layer),
+            "loaded": None,
+        }
+        ctx.run("LazyMyLinear.to(device)", layer.to, ctx.device)
+        if case["state"] is not None:
+            state = {k: v.to(ctx.device) for k, v in case["state"].items()}
+            ctx.run("LazyMyLinear.load_state_dict(state)", layer.load_state_dict, state)
+            reply["loaded"] = parameter_report(ctx, "LazyMyLinear", layer)
+        y = ctx.run("LazyMyLinear(X)", layer, case["X"].to(ctx.device))
+        reply["output"] = as_tensor(ctx, "LazyMyLinear(X)", y)
+        reply["after"] = parameter_report(ctx, "LazyMyLinear", layer)
+        replies.append(reply)
+    return replies

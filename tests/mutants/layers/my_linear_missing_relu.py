@@ -1,0 +1,14 @@
+"""Does a MyLinear without the ReLU lose points on MyLinear only?"""
+
+TARGET = "layers.MyLinear"
+CAUGHT_BY = ["test_my_linear_output", "test_my_linear_gradients"]
+
+
+class MyLinear(nn.Module):
+    def __init__(self, in_units, units):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(in_units, units))
+        self.bias = nn.Parameter(torch.randn(units))
+
+    def forward(self, X):
+        return X @ self.weight + self.bias
