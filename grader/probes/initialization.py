@@ -1,0 +1,207 @@
+"""Probes for the ``initialization`` section. Run where the submission runs.
+
+Statistical checks make one call that returns every sample they test; the parent decides.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import torch
+from torch import nn
+
+from grader.probes import ProbeContext, probe
+from grader.schema import TENSOR, ListOf, Optional, TupleOf
+
+SECTION = "initialization"
+APPLY_ITEMS = ("init_normal", "init_constant", "init_xavier", "init_42", "my_init")
+FILL_ITEMS = ("xavier_uniform_", "kaiming_normal_", "mixture_uniform_")
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+MODULE_REPORT = {
+    "where": str,
+    "type": str,
+    "exact_linear": bool,
+    "names": ListOf(str),
+    "before": ListOf(TENSOR),
+    "after": ListOf(Optional(TENSOR)),
+}
+FILLED = {
+    "values": TENSOR,
+    "returned_same_object": bool,
+    "same_storage": bool,
+    "dtype": str,
+    "device": str,
+    "has_grad_fn": bool,
+    "requires_grad": bool,
+}
+
+
+class SubclassedLinear(nn.Linear):
+    """A subclass of nn.Linear: not of exact type nn.Linear, so init_* must leave it alone."""
+
+
+def _initialiser(ctx: ProbeContext, item: str, value: float | None) -> Any:
+    if item not in APPLY_ITEMS:
+        raise ctx.invalid(item, "is not an init_* function of this section")
+    fn = ctx.definition(SECTION, item)
+    return fn if value is None else functools.partial(fn, value=value)
+
+
+def _apply(ctx: ProbeContext, item: str, net: nn.Module, fn: Any) -> None:
+    ctx.run(f"net.apply({item})", net.apply, fn)
+
+
+def _values(tensors: list[torch.Tensor | None]) -> list[torch.Tensor | None]:
+    return [
+        None
+        if t is None or isinstance(t, nn.parameter.UninitializedParameter)
+        else t.detach().clone()
+        for t in tensors
+    ]
+
+
+@probe(
+    "initialization.apply_linears",
+    returns={"weights": ListOf(TENSOR), "biases": ListOf(TENSOR), "biases_before": ListOf(TENSOR)},
+)
+def apply_linears(
+    ctx: ProbeContext, item: str, layers: list[list[int]], value: float | None = None
+) -> dict[str, Any]:
+    """``net.apply(fn)`` on ``Sequential(Linear(in, out), ReLU, …)``; every weight and bias after."""
+    fn = _initialiser(ctx, item, value)
+    modules: list[nn.Module] = []
+    linears = []
+    for n_in, n_out in layers:
+        linear = nn.Linear(n_in, n_out, device=ctx.device)
+        linears.append(linear)
+        modules += [linear, nn.ReLU()]
+    net = nn.Sequential(*modules)
+    biases_before = [linear.bias.detach().clone() for linear in linears]
+    _apply(ctx, item, net, fn)
+    return {
+        "weights": [linear.weight.detach().clone() for linear in linears],
+        "biases": [linear.bias.detach().clone() for linear in linears],
+        "biases_before": biases_before,
+    }
+
+
+@probe(
+    "initialization.apply_zoo",
+    returns={"modules": ListOf(MODULE_REPORT), "lazy_still_uninitialised": bool},
+)
+def apply_zoo(ctx: ProbeContext, item: str, value: float | None = None) -> dict[str, Any]:
+    """``net.apply(fn)`` on a net of many module types: a Linear, a Conv2d, a Bilinear, an
+    nn.Linear subclass, a BatchNorm1d, a materialised LazyLinear (now an nn.Linear) and a LazyLinear
+    that has not seen an input. Every module's parameters before and after."""
+    fn = _initialiser(ctx, item, value)
+    device = ctx.device
+    materialised = nn.LazyLinear(4, device=device)
+    materialised(torch.zeros(2, 3, device=device))
+    lazy = nn.LazyLinear(3, device=device)
+    net = nn.Sequential(
+        nn.Linear(5, 7, device=device),
+        nn.ReLU(),
+        nn.Conv2d(2, 3, 3, device=device),
+        nn.Bilinear(3, 4, 5, device=device),
+        SubclassedLinear(6, 4, device=device),
+        nn.BatchNorm1d(4, device=device),
+        materialised,
+        nn.Sequential(nn.Tanh(), lazy),
+    )
+    with torch.no_grad():  # BatchNorm's weight starts at 1 and bias at 0: make them distinctive
+        for param in net[5].parameters():
+            param.uniform_(-1, 1)
+    entries = []
+    for where, module in net.named_modules():
+        params = list(module.named_parameters(recurse=False))
+        if not params or module is lazy:
+            continue
+        entries.append((where, module, [n for n, _ in params], _values([p for _, p in params])))
+    _apply(ctx, item, net, fn)
+    report = []
+    for where, module, names, before in entries:
+        report.append(
+            {
+                "where": f"net[{where}]",
+                "type": type(module).__name__,
+                "exact_linear": type(module) is nn.Linear,
+                "names": names,
+                "before": before,
+                "after": _values([getattr(module, n, None) for n in names]),
+            }
+        )
+    still_lazy = isinstance(lazy.weight, nn.parameter.UninitializedParameter) and isinstance(
+        lazy.bias, nn.parameter.UninitializedParameter
+    )
+    return {"modules": report, "lazy_still_uninitialised": still_lazy}
+
+
+def _filler(ctx: ProbeContext, what: str) -> Any:
+    if what not in FILL_ITEMS:
+        raise ctx.invalid(what, "is not a by-hand initialiser of this section")
+    return ctx.definition(SECTION, what)
+
+
+def _kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Wire data back to Python arguments: components as a list of tuples."""
+    out = dict(kwargs)
+    if "components" in out:
+        out["components"] = [tuple(c) for c in out["components"]]
+    return out
+
+
+def _call_text(what: str, shape: list[int], kwargs: dict[str, Any]) -> str:
+    args = "".join(f", {k}={v!r}" for k, v in kwargs.items())
+    return f"{what}(tensor of shape {tuple(shape)}{args})"
+
+
+@probe("initialization.fill", returns=ListOf(FILLED))
+def fill(ctx: ProbeContext, item: str, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For each case ``{shape, dtype, kwargs, requires_grad}``: a NaN-filled tensor (a leaf that
+    requires grad if asked) handed to the student's initialiser; what it holds afterwards, and
+    whether the call worked in place, returned it, and left autograd alone."""
+    fn = _filler(ctx, item)
+    replies = []
+    for case in cases:
+        dtype = DTYPES[case["dtype"]]
+        t = torch.full(tuple(case["shape"]), float("nan"), dtype=dtype, device=ctx.device)
+        t.requires_grad_(bool(case["requires_grad"]))
+        pointer = t.data_ptr()
+        kwargs = _kwargs(case["kwargs"])
+        result = ctx.run(_call_text(item, case["shape"], kwargs), fn, t, **kwargs)
+        replies.append(
+            {
+                "values": t.detach().clone(),
+                "returned_same_object": result is t,
+                "same_storage": t.data_ptr() == pointer,
+                "dtype": str(t.dtype).removeprefix("torch."),
+                "device": t.device.type,
+                "has_grad_fn": t.grad_fn is not None,
+                "requires_grad": bool(t.requires_grad),
+            }
+        )
+    return replies
+
+
+@probe("initialization.raises", returns=ListOf(TupleOf(bool, str)))
+def raises(
+    ctx: ProbeContext, item: str, valid: dict[str, Any], cases: list[dict[str, Any]]
+) -> list[tuple[bool, str]]:
+    """One valid call first (through ``ctx.run``: a stub is "not attempted"), then each case:
+    ``(raised a ValueError, name of the exception raised or "")``."""
+    fn = _filler(ctx, item)
+    t = torch.empty(tuple(valid["shape"]), device=ctx.device)
+    valid_kwargs = _kwargs(valid["kwargs"])
+    ctx.run(_call_text(item, valid["shape"], valid_kwargs), fn, t, **valid_kwargs)
+    out = []
+    for case in cases:
+        t = torch.empty(tuple(case["shape"]), device=ctx.device)
+        try:
+            fn(t, **_kwargs(case["kwargs"]))
+        except Exception as exc:  # the student's exception is the answer, whatever it is
+            out.append((isinstance(exc, ValueError), type(exc).__name__[:60]))
+        else:
+            out.append((False, ""))
+    return out

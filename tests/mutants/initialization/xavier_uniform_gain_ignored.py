@@ -1,0 +1,14 @@
+"""Does xavier_uniform_ that ignores gain lose points on xavier_uniform_ only?"""
+
+TARGET = "initialization.xavier_uniform_"
+CAUGHT_BY = ["test_xavier_uniform_matches_pytorch_distribution"]
+
+
+def xavier_uniform_(t, gain=1.0):
+    if t.dim() < 2:
+        raise ValueError("need at least 2 dimensions")
+    receptive = math.prod(t.shape[2:])
+    bound = math.sqrt(6.0 / ((t.shape[0] + t.shape[1]) * receptive))
+    with torch.no_grad():
+        t.uniform_(-bound, bound)
+    return t
