@@ -1,7 +1,10 @@
 # Builders' Guide exercises and autograder. `make grade` and `make test` install what they need.
 #
 #   make grade [SUBMISSION=exercises] [DEVICE=auto] [WORKERS=1] [ONLY="modules ..."] [JSON=file]
-#   make check [SUBMISSION=exercises]      public checks with hints, for learners
+#       [CSV=gradebook.csv] [FEEDBACK=dir] [RESUME=1]   (class: journal next to JSON, resume it)
+#   make check [SUBMISSION=exercises] [ONLY=...]   public checks with hints, for learners
+#   make gradescope [ONLY="modules ..."]    build/gradescope/autograder.zip for Gradescope
+#   make release                            nbgrader course folder build/release (from solutions/)
 #   make test                               the kit's own test suite
 #   make exercises | make bench | make lint
 #
@@ -18,6 +21,10 @@ DEVICE ?= auto
 WORKERS ?= 1
 ONLY ?=
 JSON ?=
+CSV ?=
+FEEDBACK ?=
+RESUME ?=
+GRADESCOPE_TORCH_INDEX_URL ?= https://download.pytorch.org/whl/cpu
 PYTEST_ARGS ?=
 
 PY := $(VENV)/bin/python
@@ -30,8 +37,18 @@ endif
 ifneq ($(strip $(JSON)),)
 GRADE_ARGS += --json $(JSON)
 endif
+ifneq ($(strip $(CSV)),)
+GRADE_ARGS += --csv $(CSV)
+endif
+ifneq ($(strip $(FEEDBACK)),)
+GRADE_ARGS += --feedback $(FEEDBACK)
+endif
+ifneq ($(strip $(RESUME)),)
+GRADE_ARGS += --resume
+endif
+CHECK_ARGS := $(if $(strip $(ONLY)),--only $(ONLY),)
 
-.PHONY: install grade check test exercises bench lint clean
+.PHONY: install grade check test exercises bench lint clean gradescope release
 
 install: $(STAMP)
 
@@ -39,14 +56,21 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet $(TORCH_PIP_ARGS) "$(TORCH_SPEC)"
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,nbgrader]'
 	touch $(STAMP)
 
 grade: $(STAMP)
 	$(PY) -m grader grade $(SUBMISSION) $(GRADE_ARGS)
 
 check: $(STAMP)
-	$(PY) -m grader check $(SUBMISSION)
+	$(PY) -m grader check $(SUBMISSION) $(CHECK_ARGS)
+
+gradescope: $(STAMP)
+	$(PY) -m grader.gradescope build --out build/gradescope --torch-spec "$(TORCH_SPEC)" \
+		--torch-index-url "$(GRADESCOPE_TORCH_INDEX_URL)" $(if $(strip $(ONLY)),--only "$(ONLY)",)
+
+release: $(STAMP)
+	$(PY) -m grader nbgrader release --out build/release
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -5,7 +5,7 @@ their rows stream through as they are printed. The header line notes the machine
 every number here is wall-clock time on a shared machine. Nothing is asserted: a missed target
 shows as ``MISSED`` in its row. Exits 1 if a benchmark itself failed to run.
 
-    python bench/run_all.py [--only grade transport spawn memory]
+    python bench/run_all.py [--only grade transport spawn memory nbgrader class]
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ import time
 
 import common
 
-BENCHES = ("grade", "transport", "spawn", "memory")
-"""In order: (a) CLI wall time, (b) transports, (c) containment per child, (d) peak memory."""
+BENCHES = ("grade", "transport", "spawn", "memory", "nbgrader", "class")
+"""In order: (a) CLI wall time, (b) transports, (c) containment per child, (d) peak memory,
+(e) ten notebook submissions through plain nbgrader autograde and through the secure path,
+(f) a class of 100 submissions, sequential against 2 workers (minutes)."""
 
 
 def main() -> int:

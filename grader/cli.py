@@ -2,7 +2,9 @@
 
     python -m grader grade SUBMISSION [--json FILE] [--device cpu|cuda|auto] [--only ID ...] [--workers N]
     python -m grader check [SUBMISSION] [--only ID ...]
+    python -m grader export RESULTS.json [--csv FILE] [--feedback DIR] [--gradescope FILE] ...
     python -m grader exercises [--check]
+    python -m grader nbgrader release|autograde ...   (nbgrader course folder; see README)
 
 Exit status: 0 whenever grading worked (whatever the score), 2 for a usage error or when the grader
 could not run. ``check`` exits 1 while any public check fails, so a learner can loop on it.
@@ -23,6 +25,29 @@ HELP_DEVICE = "device the checks run on (default: auto, which uses CUDA when ava
 HELP_ONLY = "grade only these items or sections (e.g. modules.MySequential, or modules)"
 HELP_WORKERS = "grade a class folder with N worker processes (default 1)"
 HELP_TIMEOUT = "seconds one probe may run before the submission's process is stopped (default 5)"
+HELP_SUBMISSION_TIMEOUT = "seconds of running time one submission may use in all; the rest is then scored zero (default 300)"
+HELP_RESUME = (
+    "class mode: reuse the journal's results of students whose files and grader are unchanged"
+)
+HELP_JOURNAL = "class mode: append each result to FILE as it finishes (default: next to --json)"
+EXPORT_HELP = {
+    "csv": ("FILE", "write the class gradebook (one row per student, one column per item) as CSV"),
+    "feedback": ("DIR", "write DIR/<student>.md: per-student feedback in Markdown"),
+    "gradescope": (
+        "FILE",
+        "write Gradescope's results.json (a class: FILE is a folder of <student>.json)",
+    ),
+    "prairielearn": (
+        "FILE",
+        "write PrairieLearn's external-grader results.json (a class: a folder of <student>.json)",
+    ),
+    "junit": ("FILE", "write JUnit XML (one testsuite per student, one testcase per check)"),
+}
+
+
+def _add_export_options(parser: argparse.ArgumentParser) -> None:
+    for name, (metavar, text) in EXPORT_HELP.items():
+        parser.add_argument(f"--{name}", metavar=metavar, help=text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,7 +66,17 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--only", nargs="+", metavar="ID", help=HELP_ONLY)
     grade.add_argument("--workers", type=int, default=1, metavar="N", help=HELP_WORKERS)
     grade.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help=HELP_TIMEOUT)
+    grade.add_argument(
+        "--submission-timeout",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help=HELP_SUBMISSION_TIMEOUT,
+    )
     grade.add_argument("--details", action="store_true", help="list every check in the table")
+    _add_export_options(grade)
+    grade.add_argument("--journal", metavar="FILE", help=HELP_JOURNAL)
+    grade.add_argument("--resume", action="store_true", help=HELP_RESUME)
     grade.add_argument(
         "--transport",
         default="sandbox",
@@ -65,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help=HELP_TIMEOUT)
 
+    export = sub.add_parser(
+        "export", help="convert a results JSON (from grade --json) to other formats"
+    )
+    export.add_argument("results", metavar="RESULTS.json", help="a file written by grade --json")
+    _add_export_options(export)
+
     exercises = sub.add_parser("exercises", help="regenerate exercises/ from solutions/")
     exercises.add_argument(
         "--check", action="store_true", help="only report whether exercises/ is up to date"
@@ -73,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["nbgrader"]:  # release / autograde: own parser, needs the [nbgrader] extra
+        from grader.nbgrader.cli import main as nbgrader_main
+
+        return nbgrader_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "exercises":
         from grader import exercises
@@ -80,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
         return exercises.main(check_only=args.check)
     if args.command == "grade":
         return _grade(args)
+    if args.command == "export":
+        return _export(args)
     return _check(args)
 
 
@@ -92,9 +140,13 @@ def _options(args: argparse.Namespace, **overrides: object):
         curriculum.select(args.only)  # validate before starting anything
     if args.timeout <= 0:
         raise ValueError(f"--timeout must be positive, not {args.timeout}")
+    submission_timeout = getattr(args, "submission_timeout", 300.0)
+    if submission_timeout <= 0:
+        raise ValueError(f"--submission-timeout must be positive, not {submission_timeout}")
     policy = SandboxPolicy(
         disabled=frozenset(getattr(args, "disable_layer", []) or []),
         probe_timeout=args.timeout,
+        submission_timeout=submission_timeout,
     )
     return GradeOptions(device=args.device, only=args.only, policy=policy, **overrides)
 
@@ -120,12 +172,34 @@ def _grade(args: argparse.Namespace) -> int:
             "warning: --transport in-process runs student code inside the grader; results are marked unprotected",
             file=sys.stderr,
         )
+    if args.resume and mode != "class":
+        print("error: --resume is for a class folder", file=sys.stderr)
+        return 2
+    journal = args.journal
+    if journal is None and mode == "class" and args.json:
+        from grader.workers import journal_path_for
+
+        journal = journal_path_for(args.json)
+    if args.resume and not journal:
+        print(
+            "error: --resume needs the journal of the earlier run: give --json or --journal",
+            file=sys.stderr,
+        )
+        return 2
     started = time.monotonic()
     try:
-        if args.workers > 1 and mode == "class":
+        if mode == "class":
             from grader import workers
 
-            graded = workers.grade_in_parallel(submissions, options, args.workers)
+            with report.ClassProgress(len(submissions)) as progress:
+                graded = workers.grade_class(
+                    submissions,
+                    options,
+                    workers=args.workers,
+                    journal=journal,
+                    resume=args.resume,
+                    on_result=progress.update,
+                )
         else:
             graded = runner.grade(submissions, options)
     except errors.GraderError as exc:
@@ -134,7 +208,11 @@ def _grade(args: argparse.Namespace) -> int:
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         results.write_json(args.json, graded, class_mode=mode == "class")
+    _write_exports(args, graded, class_mode=mode == "class")
     report.print_results(graded, class_mode=mode == "class")
+    from grader.notebooks import print_notes
+
+    print_notes(submissions)  # notebooks: magics and shell escapes that were not run
     if mode == "single" and args.details:
         from rich.console import Console
 
@@ -144,6 +222,40 @@ def _grade(args: argparse.Namespace) -> int:
         f"graded {len(graded)} submission(s) in {elapsed:.1f} s"
         + (f"; results in {args.json}" if args.json else "")
     )
+    return 0
+
+
+def _write_exports(args: argparse.Namespace, graded: list, *, class_mode: bool) -> list[str]:
+    from grader import exporters
+
+    requested = {name: getattr(args, name, None) for name in exporters.FORMATS}
+    if not any(requested.values()):
+        return []
+    return exporters.export(graded, class_mode=class_mode, **requested)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from grader import exporters, results
+
+    if not any(getattr(args, name, None) for name in exporters.FORMATS):
+        print(
+            "error: say what to write: " + ", ".join(f"--{n}" for n in exporters.FORMATS),
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        class_mode, graded = results.read_json(args.results)
+    except FileNotFoundError:
+        print(f"error: {args.results} does not exist", file=sys.stderr)
+        return 2
+    except (ValueError, KeyError, TypeError) as exc:
+        print(
+            f"error: {args.results} is not a results file written by grade --json ({exc})",
+            file=sys.stderr,
+        )
+        return 2
+    for path in _write_exports(args, graded, class_mode=class_mode):
+        print(f"wrote {path}")
     return 0
 
 

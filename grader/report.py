@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from rich import box
 from rich.console import Console
@@ -127,3 +128,66 @@ def print_results(
         console.print(submission_table(result))
         if not result.gradable:
             console.print(Text(f"ungradable: {result.message}", style="red"))
+
+
+class ClassProgress:
+    """Progress of a class run: a bar on a terminal, one plain line per submission otherwise
+    (CI logs, files, pipes). Use as a context manager; call ``update`` as each result arrives."""
+
+    def __init__(self, total: int, *, console: Console | None = None, bar: bool | None = None):
+        self.total = total
+        self.done = 0
+        self.console = console or Console()
+        self.bar = self.console.is_terminal if bar is None else bar
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> ClassProgress:
+        if self.bar:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self._progress = Progress(
+                TextColumn("grading"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("eta"),
+                TimeRemainingColumn(),
+                TextColumn("{task.description}"),
+                console=self.console,
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task("", total=self.total)
+        return self
+
+    def update(self, result: SubmissionResult, reused: bool = False) -> None:
+        self.done += 1
+        note = f"{result.score:g} / {result.max_score:g}"
+        if not result.gradable:
+            note += f" (ungradable: {result.message.splitlines()[0] if result.message else ''})"
+        if reused:
+            note += " (from the journal)"
+        elif "seconds" in result.timing:
+            note += f" in {result.timing['seconds']:.1f} s"
+        if self._progress is not None:
+            self._progress.update(self._task, advance=1, description=f"{result.submission}: {note}")
+        else:
+            width = len(str(self.total))
+            self.console.print(
+                f"[{self.done:>{width}}/{self.total}] {result.submission}: {note}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()

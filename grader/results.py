@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from grader.curriculum import ITEMS, Item
@@ -123,6 +123,25 @@ class SubmissionResult:
         ]
         return data
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SubmissionResult:
+        """The inverse of ``to_json`` (unknown keys are ignored, so newer files still load)."""
+        exercises = []
+        for item in data["exercises"]:
+            checks = tuple(
+                CheckResult(**{k: v for k, v in c.items() if k in _CHECK_FIELDS})
+                for c in item.get("checks", [])
+            )
+            known = {k: v for k, v in item.items() if k in _ITEM_FIELDS and k != "checks"}
+            exercises.append(ItemResult(**known, checks=checks))
+        known = {k: v for k, v in data.items() if k in _SUBMISSION_FIELDS and k != "exercises"}
+        return cls(**known, exercises=tuple(exercises))
+
+
+_CHECK_FIELDS = {f.name for f in fields(CheckResult)}
+_ITEM_FIELDS = {f.name for f in fields(ItemResult)}
+_SUBMISSION_FIELDS = {f.name for f in fields(SubmissionResult)}
+
 
 def _round(value: float) -> float:
     return round(value + 0.0, 6)
@@ -219,6 +238,15 @@ def write_json(path: str, results: Sequence[SubmissionResult], *, class_mode: bo
     with open(path, "w", encoding="utf-8") as f:
         json.dump(data, f, indent=2, sort_keys=False)
         f.write("\n")
+
+
+def read_json(path: str) -> tuple[bool, list[SubmissionResult]]:
+    """(class_mode, results) from a file ``write_json`` wrote (one submission or a class)."""
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    if isinstance(data, dict) and "submissions" in data:
+        return True, [SubmissionResult.from_json(d) for d in data["submissions"]]
+    return False, [SubmissionResult.from_json(data)]
 
 
 def strip_timing(data: Any) -> Any:

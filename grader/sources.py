@@ -12,6 +12,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 
+from grader import notebooks
 from grader.curriculum import SECTIONS
 
 MAX_SOURCE_BYTES = 1 << 20
@@ -28,7 +29,9 @@ class SectionFile:
     text: str | None
     """The source, when it could be read."""
     problem: str | None = None
-    """Why there is no usable source (missing, too large, not UTF-8, a notebook, a link)."""
+    """Why there is no usable source (missing, too large, not UTF-8, a broken notebook, a link)."""
+    notes: tuple[str, ...] = ()
+    """What the student should know about how it was read (notebooks: magics not run, ...)."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,10 @@ class SubmissionSource:
         notes = [
             f.problem for f in self.sections.values() if f.problem and "not found" not in f.problem
         ]
-        base = f"no section file ({', '.join(s + '.py' for s in SECTIONS)}) found in {self.root}"
+        base = (
+            f"no section file ({', '.join(s + '.py' for s in SECTIONS)}, or the same names "
+            f"as .ipynb notebooks) found in {self.root}"
+        )
         return base + (": " + "; ".join(notes) if notes else "")
 
 
@@ -113,47 +119,26 @@ def read_file_submission(path: str) -> SubmissionSource:
     sections = {
         s: SectionFile(s, f"{s}.py", None, f"{s}.py not found in the submission") for s in SECTIONS
     }
-    if section in SECTIONS and ext in (".py", ".ipynb"):
+    if section in SECTIONS and ext == ".ipynb":
+        sections[section] = read_notebook_section(path, section)
+    elif section in SECTIONS and ext == ".py":
         sections[section] = read_section(os.path.dirname(path) or ".", section)
     name = os.path.basename(os.path.dirname(os.path.abspath(path)))
     return SubmissionSource(name, path, sections)
 
 
 def read_section(folder: str, section: str) -> SectionFile:
+    """A section's module, or else its notebook (a module wins when both are there)."""
     filename = f"{section}.py"
     path = os.path.join(folder, filename)
     notebook = os.path.join(folder, f"{section}.ipynb")
     if not os.path.lexists(path):
         if os.path.lexists(notebook):
-            return SectionFile(
-                section,
-                filename,
-                None,
-                f"found {section}.ipynb, a notebook: this grader reads {filename} "
-                f"(in Jupyter: File → Save and Export Notebook As → Executable Script)",
-            )
+            return read_notebook_section(notebook, section)
         return SectionFile(section, filename, None, f"{filename} not found in the submission")
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError as exc:
-        reason = (
-            "is a symbolic link" if os.path.islink(path) else f"cannot be read ({exc.strerror})"
-        )
-        return SectionFile(section, filename, None, f"{filename} {reason}")
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return SectionFile(section, filename, None, f"{filename} is not a regular file")
-        if info.st_size > MAX_SOURCE_BYTES:
-            return SectionFile(
-                section,
-                filename,
-                None,
-                f"{filename} is {info.st_size} bytes; the limit is {MAX_SOURCE_BYTES}",
-            )
-        raw = os.read(fd, MAX_SOURCE_BYTES + 1)
-    finally:
-        os.close(fd)
+    raw, problem = _read_bytes(path, filename, MAX_SOURCE_BYTES)
+    if raw is None:
+        return SectionFile(section, filename, None, problem)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -161,3 +146,60 @@ def read_section(folder: str, section: str) -> SectionFile:
             section, filename, None, f"{filename} is not UTF-8 text (byte {exc.start})"
         )
     return SectionFile(section, filename, text)
+
+
+def read_notebook_section(path: str, section: str) -> SectionFile:
+    """A notebook read as JSON text (never executed): its code cells become a script that the
+    child runs cell by cell (grader.notebooks)."""
+    raw, problem = _read_bytes(path, f"{section}.ipynb", notebooks.MAX_NOTEBOOK_BYTES)
+    filename = f"{section}.ipynb"
+    if raw is None:
+        return SectionFile(section, filename, None, problem)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return SectionFile(
+            section, filename, None, f"{filename} is not UTF-8 text (byte {exc.start})"
+        )
+    return notebook_section(text, section)
+
+
+def notebook_section(text: str, section: str) -> SectionFile:
+    """A section from a notebook's JSON text."""
+    filename = f"{section}.ipynb"
+    try:
+        parsed = notebooks.parse(text, filename)
+    except notebooks.NotebookError as exc:
+        return SectionFile(section, filename, None, str(exc))
+    return SectionFile(section, filename, parsed.script(), None, parsed.notes)
+
+
+def _read_bytes(path: str, filename: str, limit: int) -> tuple[bytes | None, str | None]:
+    """(content, None) or (None, why not): no links, regular files only, at most ``limit`` bytes."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        reason = (
+            "is a symbolic link" if os.path.islink(path) else f"cannot be read ({exc.strerror})"
+        )
+        return None, f"{filename} {reason}"
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None, f"{filename} is not a regular file"
+        if info.st_size > limit:
+            return None, f"{filename} is {info.st_size} bytes; the limit is {limit}"
+        chunks = []
+        left = limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        raw = b"".join(chunks)
+    finally:
+        os.close(fd)
+    if len(raw) > limit:
+        return None, f"{filename} is more than {limit} bytes; the limit is {limit}"
+    return raw, None

@@ -54,7 +54,8 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, A
             sources = dict(solutions)
             sources[section] = with_appended(path.read_text(), section)
             write_submission(root / f"{kind}-{case_name(path)}", sources)
-    return by_submission(grade(root))
+    # Two workers: the catalogue is the largest class the suite grades (about 200 submissions).
+    return by_submission(grade(root, "--workers", "2"))
 
 
 @dataclass

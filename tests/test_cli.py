@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -120,17 +121,23 @@ def test_empty_folder_is_ungradable(tmp_path: Path) -> None:
     assert all(items(result)[i]["status"] == "missing" for i in GRADED_ITEMS)
 
 
-def test_notebook_instead_of_module_gets_a_clear_message(tmp_path: Path) -> None:
-    """Does a modules.ipynb handed in instead of modules.py say what to do?"""
+def test_a_notebook_is_graded_like_a_module(tmp_path: Path) -> None:
+    """Is a modules.ipynb (given as the file to grade) graded like modules.py?"""
     folder = tmp_path / "nb"
     folder.mkdir()
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None}
     (folder / "modules.ipynb").write_text(
-        json.dumps({"cells": [], "nbformat": 4, "nbformat_minor": 5})
+        json.dumps(
+            {
+                "cells": [{**cell, "source": (SOLUTIONS / "modules.py").read_text()}],
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        )
     )
-    result = grade(folder)
+    result = grade(folder / "modules.ipynb", "--only", "modules.MLP")
     item = items(result)["modules.MLP"]
-    assert item["score"] == 0
-    assert "notebook" in item["message"]
+    assert item["score"] == item["max_score"] > 0
 
 
 def test_a_single_section_file_can_be_graded(tmp_path: Path) -> None:
@@ -233,3 +240,24 @@ class Parallel(nn.Module):
     assert public and hidden
     assert all("LEAK" in c["feedback"] for c in public)
     assert all("LEAK" not in c["feedback"] and "ValueError" in c["feedback"] for c in hidden)
+
+
+def test_check_gives_one_hint_per_failing_item_from_public_checks_only(tmp_path: Path) -> None:
+    """Does `check` on a known mistake name the failing item once, with the input it tried, what
+    PyTorch gives and a hint; use fresh random examples (a new seed each run) that `--seed`
+    reproduces; and never mention a hidden check?"""
+    mutant = (Path(__file__).parent / "mutants" / "modules" / "chimera_wrong_order.py").read_text()
+    folder = write_submission(tmp_path / "learner", {"modules": with_appended(mutant)})
+    args = ("check", str(folder), "--only", "modules", "--device", "cpu")
+    first = run_grader(*args)
+    assert first.returncode == 1, first.stdout + first.stderr
+    lines = first.stdout.splitlines()
+    failing = [line for line in lines if line.startswith("✗")]
+    assert len(failing) == 1 and "modules.chimera" in failing[0]
+    assert first.stdout.count("Hint:") == 1
+    assert "PyTorch gives" in first.stdout
+    assert "hidden" not in first.stdout
+    seeds = re.findall(r"--seed (\d+)", first.stdout)
+    assert seeds
+    again = run_grader(*args, "--seed", seeds[0])
+    assert again.stdout == first.stdout

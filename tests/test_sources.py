@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 
@@ -202,13 +203,46 @@ def test_a_utf8_bom_is_accepted_and_dropped(tmp_path):
     assert submission.sections["modules"].text == "x = 'é'\n"
 
 
-def test_a_notebook_without_a_script_is_explained(tmp_path):
-    """Does a modules.ipynb without modules.py give a problem mentioning the notebook?"""
-    write(tmp_path / "modules.ipynb", '{"cells": []}')
+def test_a_notebook_without_a_script_is_read_as_a_notebook(tmp_path):
+    """Is a modules.ipynb without modules.py read (as JSON text) into a script of its code cells?"""
+    cell = {"cell_type": "code", "metadata": {}, "source": "x = 1\n"}
+    write(tmp_path / "modules.ipynb", json.dumps({"cells": [cell]}))
     mode, submission = only(tmp_path)
     assert mode == "single"
-    assert_unreadable(submission.sections["modules"], "notebook", "modules.ipynb")
+    section = submission.sections["modules"]
+    assert section.filename == "modules.ipynb"
+    assert section.text == "# %% [cell 1]\nx = 1\n"
+    assert submission.problem is None
+
+
+def test_a_broken_notebook_is_explained(tmp_path):
+    """Does a modules.ipynb that is not JSON give a problem naming the notebook, and mention
+    notebooks when nothing can be graded?"""
+    write(tmp_path / "modules.ipynb", '{"cells": [')
+    _, submission = only(tmp_path)
+    assert_unreadable(submission.sections["modules"], "modules.ipynb", "not a valid notebook")
     assert "notebook" in submission.problem
+
+
+def test_a_symlinked_notebook_is_refused_without_reading_its_target(tmp_path):
+    """Is a modules.ipynb that is a symbolic link refused, its target never echoed?"""
+    target = write(tmp_path / "secret.json", json.dumps({"cells": [], "x": SECRET}))
+    folder = tmp_path / "alice"
+    folder.mkdir()
+    (folder / "modules.ipynb").symlink_to(target)
+    _, submission = only(folder)
+    assert_unreadable(submission.sections["modules"], "modules.ipynb", "symbolic link")
+    assert SECRET not in repr(submission)
+
+
+def test_a_notebook_given_directly_is_read_even_beside_a_script(tmp_path):
+    """Does `grade folder/modules.ipynb` read the notebook, though modules.py is there too?"""
+    write(tmp_path / "modules.py", MODULES)
+    cell = {"cell_type": "code", "metadata": {}, "source": "y = 2\n"}
+    write(tmp_path / "modules.ipynb", json.dumps({"cells": [cell]}))
+    _, (submission,) = discover(str(tmp_path / "modules.ipynb"))
+    assert submission.sections["modules"].filename == "modules.ipynb"
+    assert submission.sections["modules"].text.endswith("y = 2\n")
 
 
 def test_a_script_wins_over_a_notebook(tmp_path):

@@ -15,12 +15,13 @@ import random
 import sys
 import traceback
 import types
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 import torch
 
-from grader import wire
+from grader import notebooks, wire
 
 ProbeFunction = Callable[..., Any]
 PROBES: dict[str, ProbeFunction] = {}
@@ -104,6 +105,8 @@ class ProbeContext:
         self.sections = sections
         self.device = device
         self.filenames = {getattr(m, "__file__", "") for m in sections.values()}
+        for module in sections.values():
+            self.filenames |= STUDENT_FILES.get(module, frozenset())
 
     def definition(self, section: str, name: str) -> Any:
         """The student's ``section.name``; stops the probe if the section or name is missing."""
@@ -113,6 +116,12 @@ class ProbeContext:
         try:
             return getattr(module, name)
         except AttributeError:
+            failed = FAILED_CELLS.get(module, {}).get(name)
+            if failed is not None:  # the notebook cell meant to define it raised
+                message, exc_type, trace = failed
+                raise StudentRaised(
+                    f"{section}.{name}", f"not defined, because {message}", exc_type, trace
+                ) from None
             raise MissingSignal(f"{section}.{name}", f"{section}.py defines no `{name}`") from None
         except BaseException as exc:
             raise StudentRaised(f"{section}.{name}", _safe_str(exc), type(exc).__name__) from None
@@ -147,11 +156,25 @@ class ProbeContext:
 
 # -- loading a section's source ---------------------------------------------------------------
 
+STUDENT_FILES: weakref.WeakKeyDictionary[types.ModuleType, frozenset[str]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Code file names of a section beyond its ``__file__`` (one per notebook cell), so that errors
+raised there count as the student's."""
+
+FAILED_CELLS: weakref.WeakKeyDictionary[types.ModuleType, dict[str, tuple[str, str, str]]] = (
+    weakref.WeakKeyDictionary()
+)
+"""For a notebook section: name -> (message, exception type, trace) of the cell that should have
+defined it and raised instead."""
+
 
 def load_section(
     sections: dict[str, types.ModuleType], section: str, filename: str, source: str
 ) -> dict[str, Any]:
     """Execute a section's source as a fresh module named after the section. Returns a reply."""
+    if filename.endswith(".ipynb"):
+        return load_notebook_section(sections, section, filename, source)
     module = types.ModuleType(section)
     module.__file__ = filename
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
@@ -199,6 +222,66 @@ def load_section(
         )
     sections[section] = module
     return {"ok": {"section": section}}
+
+
+def load_notebook_section(
+    sections: dict[str, types.ModuleType], section: str, filename: str, script: str
+) -> dict[str, Any]:
+    """Run a notebook's code cells in order in one fresh module (``grader.notebooks`` made the
+    script). A cell that raises does not stop the others: the names it should have defined are
+    recorded with its error, so only the items that need them lose points."""
+    module = types.ModuleType(section)
+    module.__file__ = filename
+    files: set[str] = set()
+    failed: dict[str, tuple[str, str, str]] = {}
+    previous = sys.modules.get(section)
+    sys.modules[section] = module
+    try:
+        for number, code in notebooks.split_script(script):
+            cell_file = f"{filename}, cell {number}"
+            files.add(cell_file)
+            linecache.cache[cell_file] = (len(code), None, code.splitlines(True), cell_file)
+            problem = _run_cell(module, code, cell_file, number)
+            if problem is not None:
+                for name in notebooks.defined_names(code):
+                    if name not in failed:
+                        failed[name] = problem
+    finally:
+        sys.modules.pop(section, None)
+        if previous is not None:
+            sys.modules[section] = previous
+    sections[section] = module
+    STUDENT_FILES[module] = frozenset(files)
+    FAILED_CELLS[module] = failed
+    return {"ok": {"section": section}}
+
+
+def _run_cell(
+    module: types.ModuleType, code: str, cell_file: str, number: int
+) -> tuple[str, str, str] | None:
+    """Compile and run one cell in the module; (message, exception type, trace) if it raised."""
+    skipped = " (its IPython-only lines were not run)" if "# not run: IPython-only" in code else ""
+    try:
+        compiled = compile(code, cell_file, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return (
+            f"cell {number} has a syntax error at line {exc.lineno}: {exc.msg}{skipped}",
+            "SyntaxError",
+            (exc.text or "").rstrip(),
+        )
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return (f"cell {number} could not be compiled: {_safe_str(exc)}", type(exc).__name__, "")
+    try:
+        exec(compiled, module.__dict__)
+    except (SystemExit, KeyboardInterrupt) as exc:
+        return (f"cell {number} called exit()", type(exc).__name__, "")
+    except BaseException as exc:
+        return (
+            f"cell {number} raised {type(exc).__name__}: {_safe_str(exc)}{skipped}",
+            type(exc).__name__,
+            student_trace(exc, {cell_file}),
+        )
+    return None
 
 
 def _error(
