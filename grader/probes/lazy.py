@@ -11,32 +11,10 @@ import torch
 from torch import nn
 
 from grader.probes import ProbeContext, probe
-from grader.schema import TENSOR, ListOf, Optional, TupleOf, TupleOfAny
+from grader.probes.modules import PARAMETER, parameter_report
+from grader.schema import TENSOR, ListOf, Optional, TupleOf
 
 SECTION = "lazy"
-
-# Reply shapes (validated in the parent before a check reads a reply).
-PARAMETER = {"name": str, "shape": Optional(TupleOfAny(int)), "value": Optional(TENSOR)}
-"""One entry of named_parameters(): shape and value are None while the parameter is uninitialised."""
-
-
-def parameter_report(ctx: ProbeContext, what: str, module: nn.Module) -> list[dict[str, Any]]:
-    entries = ctx.run(f"{what}.named_parameters()", lambda: list(module.named_parameters()))
-    report = []
-    for name, param in entries:
-        if not isinstance(param, torch.Tensor):
-            raise ctx.invalid(
-                what, f"named_parameters() yielded a {type(param).__name__} for {name!r}"
-            )
-        lazy = isinstance(param, nn.parameter.UninitializedParameter)
-        report.append(
-            {
-                "name": str(name),
-                "shape": None if lazy else tuple(param.shape),
-                "value": None if lazy else param.detach().clone(),
-            }
-        )
-    return report
 
 
 def as_module(ctx: ProbeContext, what: str, value: Any) -> nn.Module:
