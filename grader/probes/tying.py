@@ -59,7 +59,7 @@ def _first_index(children: list[Any]) -> list[int]:
         "grads": ListOf(GRADS),
         "parameter_names": ListOf(str),
         "state_dict": ListOf(str),
-        "write_reaches_both": bool,
+        "write": Optional({"before": TENSOR, "middle": TENSOR, "other": TENSOR}),
     },
 )
 def tied_mlp(
@@ -99,18 +99,18 @@ def tied_mlp(
         for n, _ in ctx.run(f"{what}.named_parameters()", lambda: list(net.named_parameters()))
     ]
     report["state_dict"] = [str(k) for k in ctx.run(f"{what}.state_dict()", net.state_dict)]
-    reaches = False
+    # The parent compares: a submission can patch torch's comparisons in its own process.
+    report["write"] = None
     if len(children) > 4 and isinstance(middle, nn.Linear) and isinstance(children[4], nn.Linear):
         other = children[4]
         with torch.no_grad():
             before = other.weight.detach().clone()
             middle.weight.add_(1.0)
-            reaches = bool(
-                other.weight.shape == middle.weight.shape
-                and torch.equal(other.weight, middle.weight)
-                and not torch.equal(other.weight, before)
-            )
-    report["write_reaches_both"] = reaches
+            report["write"] = {
+                "before": before,
+                "middle": middle.weight.detach().clone(),
+                "other": other.weight.detach().clone(),
+            }
     return report
 
 

@@ -1,10 +1,13 @@
-"""Does breaking `import` itself in the child (after the definitions) cost only this section, with the
-grader finishing? (torch imports lazily inside its own functions, so nothing can keep working: the
-failure shows in the student's code or in the probe, wherever torch first imports.)"""
+"""Does breaking `import` itself in the child (after the definitions) cost only this submission, with
+the grader finishing? (torch imports lazily inside its own functions, so nothing can keep working: the
+failure shows in the student's code or in the probe, wherever torch first imports. Every section of
+the submission runs in that same child, so the other sections may lose points too; other submissions
+and the grader are untouched.)"""
 
 import builtins
 
 AFFECTS = "ALL"
+ALSO_AFFECTS = ["parameters", "initialization", "lazy", "layers", "tying", "serialization", "gpus"]
 KIND = None  # wherever torch first imports: the probe, the student code, or inspecting a result
 FEEDBACK = "imports are switched off"
 
