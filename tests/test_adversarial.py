@@ -53,6 +53,10 @@ def test_case_costs_only_what_it_attacks(adversarial, path: Path) -> None:
         assert said, f"no failing check says {meta['FEEDBACK']!r}"
     # An item that calls an attacked item (chimera calls NestMLP) may crash or hang with it.
     may_suffer = set(affected) | {user for item_id in affected for user in users_of(item_id)}
+    # ALSO_AFFECTS: sections or items that need what the case breaks in its own child (its disk,
+    # its interpreter), so they may lose points too; each case says why in its docstring.
+    also = meta.get("ALSO_AFFECTS", [])
+    may_suffer |= {i for i in by_id if i in also or i.split(".")[0] in also}
     untouched = [
         f"{item_id}: {item['score']}/{item['max_score']} ({item['status']})"
         for item_id, item in by_id.items()

@@ -1,6 +1,9 @@
-"""Does writing files until the disk is full fill only the child's own small /tmp, and cost only its item?"""
+"""Does writing files until the disk is full fill only the child's own small /tmp, and cost only its item?
+(The save/load items of the same submission write their files to that same full disk, so they may lose
+points too: the submission filled its own disk. Other submissions and the grader are untouched.)"""
 
 AFFECTS = ["modules.chimera"]
+ALSO_AFFECTS = ["serialization"]
 KIND = "exception"
 FEEDBACK = "disk full after"
 
