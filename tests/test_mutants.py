@@ -39,7 +39,9 @@ def test_stubs_get_zero_and_say_not_attempted(catalogue: dict) -> None:
     for item_id in GRADED_ITEMS:
         item = items(result)[item_id]
         assert item["status"] == "not attempted", item
-        assert all(c["kind"] == "not attempted" for c in item["checks"])
+        # GPU-only checks are skipped on a CPU before anything is attempted.
+        kinds = {c["kind"] for c in item["checks"]}
+        assert "not attempted" in kinds and kinds <= {"not attempted", "skipped"}, item
 
 
 @pytest.mark.parametrize("path", MUTANTS, ids=[case_name(p) for p in MUTANTS])
