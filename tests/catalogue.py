@@ -18,15 +18,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from support import (
-    EXERCISES,
-    TESTS,
-    all_solution_sources,
     by_submission,
     grade,
     items,
     metadata,
-    with_appended,
-    write_submission,
+    write_catalogue,
 )
 
 
@@ -37,18 +33,7 @@ def _line(item: dict) -> str:
 
 def main(sections: list[str]) -> int:
     root = Path(tempfile.mkdtemp(prefix="catalogue-"))
-    solutions = all_solution_sources()
-    write_submission(root / "solutions", solutions)
-    write_submission(root / "stubs", {p.stem: p.read_text() for p in EXERCISES.glob("*.py")})
-    cases: dict[str, tuple[str, Path]] = {}
-    for kind in ("mutants", "variants"):
-        for section in sections:
-            for path in sorted((TESTS / kind / section).glob("*.py")):
-                name = f"{kind[:-1]}-{section}-{path.stem}"
-                sources = dict(solutions)
-                sources[section] = with_appended(path.read_text(), section)
-                write_submission(root / name, sources)
-                cases[name] = (kind, path)
+    cases = write_catalogue(root, sections)
     start = time.perf_counter()
     results = by_submission(grade(root, "--only", *sections))
     elapsed = time.perf_counter() - start
@@ -67,7 +52,7 @@ def main(sections: list[str]) -> int:
     for name, (kind, path) in cases.items():
         meta = metadata(path)
         result = graded(results[name])
-        if kind == "mutants":
+        if kind == "mutant":
             target = meta["TARGET"]
             item = result[target]
             failed = {c["name"] for c in item["checks"] if not c["passed"]}

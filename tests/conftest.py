@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from support import (
-    EXERCISES,
     REPO,
     TESTS,
     all_solution_sources,
@@ -21,6 +20,7 @@ from support import (
     grade,
     run_grader,
     with_appended,
+    write_catalogue,
     write_submission,
 )
 
@@ -45,15 +45,7 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, A
     appended to its own section only, so "loses points nowhere else" covers the whole curriculum.
     """
     root = tmp_path_factory.mktemp("catalogue")
-    solutions = all_solution_sources()
-    write_submission(root / "solutions", solutions)
-    write_submission(root / "stubs", {p.stem: p.read_text() for p in EXERCISES.glob("*.py")})
-    for kind, paths in (("mutant", MUTANTS), ("variant", VARIANTS)):
-        for path in paths:
-            section = path.parent.name
-            sources = dict(solutions)
-            sources[section] = with_appended(path.read_text(), section)
-            write_submission(root / f"{kind}-{case_name(path)}", sources)
+    write_catalogue(root)
     # Two workers: the catalogue is the largest class the suite grades (about 200 submissions).
     return by_submission(grade(root, "--workers", "2"))
 

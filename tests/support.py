@@ -136,3 +136,24 @@ def registered_checks() -> dict[str, str]:
 
 def all_solution_sources() -> dict[str, str]:
     return {path.stem: path.read_text() for path in sorted(SOLUTIONS.glob("*.py"))}
+
+
+def write_catalogue(root: Path, sections: list[str] | None = None) -> dict[str, tuple[str, Path]]:
+    """Write the catalogue class folder: solutions, stubs, and each mutant or variant of ``sections``
+    (all when None) appended to its own section of the solutions. Returns {submission: (kind, file)},
+    kind being "mutant" or "variant"; submissions are named ``<kind>-<section>-<file stem>``."""
+    solutions = all_solution_sources()
+    write_submission(root / "solutions", solutions)
+    write_submission(root / "stubs", {p.stem: p.read_text() for p in EXERCISES.glob("*.py")})
+    cases: dict[str, tuple[str, Path]] = {}
+    for kind in ("mutant", "variant"):
+        for path in sorted((TESTS / f"{kind}s").glob("*/*.py")):
+            section = path.parent.name
+            if sections is not None and section not in sections:
+                continue
+            name = f"{kind}-{section}-{path.stem}"
+            write_submission(
+                root / name, {**solutions, section: with_appended(path.read_text(), section)}
+            )
+            cases[name] = (kind, path)
+    return cases

@@ -142,6 +142,21 @@ def expect_verdicts(expect: Expect, verdicts: list[stats.Verdict], hint: str) ->
         )
 
 
+def expect_biases_untouched(
+    expect: Expect, got: dict[str, Any], layers: list[tuple[int, int]]
+) -> None:
+    """Each layer's bias exactly as it was before the initialiser ran."""
+    for b, before, layer in zip(got["biases"], got["biases_before"], layers):
+        expect.close(
+            f"bias of {linear_name(*layer)}",
+            before,
+            b,
+            rtol=0,
+            atol=0,
+            hint="leave the bias untouched",
+        )
+
+
 def linear_name(n_in: int, n_out: int) -> str:
     return f"Linear({n_in}, {n_out})"
 
@@ -449,15 +464,7 @@ def test_init_xavier_matches_xavier_uniform(
             stats.decide(cases, ALPHA),
             "nn.init.xavier_uniform_(m.weight): U(−b, b), b = √(6/(fan_in+fan_out))",
         )
-        for b, before, layer in zip(got["biases"], got["biases_before"], layers):
-            expect.close(
-                f"bias of {linear_name(*layer)}",
-                before,
-                b,
-                rtol=0,
-                atol=0,
-                hint="leave the bias untouched",
-            )
+        expect_biases_untouched(expect, got, layers)
         expect.verify()
 
 
@@ -533,15 +540,7 @@ def test_my_init_has_exact_zeros_and_both_uniform_parts(
             "draw U(−10, 10), then multiply by the mask (|w| >= 5) so that the "
             "other half become exact zeros",
         )
-        for b, before, layer in zip(got["biases"], got["biases_before"], layers):
-            expect.close(
-                f"bias of {linear_name(*layer)}",
-                before,
-                b,
-                rtol=0,
-                atol=0,
-                hint="leave the bias untouched",
-            )
+        expect_biases_untouched(expect, got, layers)
         expect.verify()
 
 

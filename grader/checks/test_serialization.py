@@ -705,6 +705,15 @@ def _index(key: str) -> int:
     return int(key.split(".", 1)[0])
 
 
+def _call_transplant(
+    submission: Submission, src_spec: Any, dst_spec: Any, n: int
+) -> dict[str, Any]:
+    """transplant(src.state_dict(), dst, n) in the child, with src and dst built from specs."""
+    return submission.call(
+        "serialization.transplant", what="transplant", src=src_spec, dst=dst_spec, n=n
+    )
+
+
 def _expect_transplant(
     expect: Expect,
     got: dict[str, Any],
@@ -745,13 +754,7 @@ def test_transplant_copies_exactly_the_first_n_modules(
     with describe(
         f"transplant(src.state_dict(), dst, n={n}) with src and dst both {describe_arch(arch)}"
     ):
-        got = submission.call(
-            "serialization.transplant",
-            what="transplant",
-            src=src_spec,
-            dst=dst_spec,
-            n=n,
-        )
+        got = _call_transplant(submission, src_spec, dst_spec, n)
         expect = Expect(f"transplant(src_state, dst, {n})")
         if got["error"] is not None:
             expect.add("transplant", "exception", "no exception", safe_error(got["error"]))
@@ -793,13 +796,7 @@ def test_transplant_compares_indices_as_numbers(
     with describe(
         f"transplant(src.state_dict(), dst, n={n}) with src and dst both {describe_arch(arch)}"
     ):
-        got = submission.call(
-            "serialization.transplant",
-            what="transplant",
-            src=src_spec,
-            dst=dst_spec,
-            n=n,
-        )
+        got = _call_transplant(submission, src_spec, dst_spec, n)
         expect = Expect(f"transplant(src_state, dst, {n})")
         if got["error"] is not None:
             expect.add("transplant", "exception", "no exception", safe_error(got["error"]))
@@ -870,13 +867,7 @@ def test_transplant_rejects_shape_mismatch(
     with describe(
         f"transplant(src_state, dst, n={n}) with src = {describe_arch(src)}, dst = {describe_arch(dst)}"
     ):
-        got = submission.call(
-            "serialization.transplant",
-            what="transplant",
-            src=src_spec,
-            dst=dst_spec,
-            n=n,
-        )
+        got = _call_transplant(submission, src_spec, dst_spec, n)
         expect = Expect(f"transplant(src_state, dst, {n})")
         hint = 'compare value.shape with dst\'s entry before copying and raise ValueError(f"{key}: ...")'
         error = got["error"]
@@ -915,13 +906,7 @@ def test_transplant_ignores_shapes_beyond_n(
     with describe(
         f"transplant(src_state, dst, n={j}) with src = {describe_arch(src)}, dst = {describe_arch(dst)}"
     ):
-        got = submission.call(
-            "serialization.transplant",
-            what="transplant",
-            src=src_spec,
-            dst=dst_spec,
-            n=j,
-        )
+        got = _call_transplant(submission, src_spec, dst_spec, j)
         expect = Expect(f"transplant(src_state, dst, {j})")
         if got["error"] is not None:
             expect.add(
