@@ -29,6 +29,10 @@ HELP_SUBMISSION_TIMEOUT = "seconds of running time one submission may use in all
 HELP_RESUME = (
     "class mode: reuse the journal's results of students whose files and grader are unchanged"
 )
+HELP_NO_REPLAY = (
+    "draw every check's examples afresh for each submission instead of replaying the ones the "
+    "first passing submission drew (same results, slower; for auditing the replay)"
+)
 HELP_JOURNAL = "class mode: append each result to FILE as it finishes (default: next to --json)"
 EXPORT_HELP = {
     "csv": ("FILE", "write the class gradebook (one row per student, one column per item) as CSV"),
@@ -75,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     grade.add_argument("--details", action="store_true", help="list every check in the table")
     _add_export_options(grade)
+    grade.add_argument("--no-replay", action="store_true", help=HELP_NO_REPLAY)
     grade.add_argument("--journal", metavar="FILE", help=HELP_JOURNAL)
     grade.add_argument("--resume", action="store_true", help=HELP_RESUME)
     grade.add_argument(
@@ -163,7 +168,7 @@ def _grade(args: argparse.Namespace) -> int:
         print(f"error: {args.submission} does not exist", file=sys.stderr)
         return 2
     try:
-        options = _options(args, transport=args.transport)
+        options = _options(args, transport=args.transport, replay=not args.no_replay)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

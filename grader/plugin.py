@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 from hypothesis.internal.reflection import function_digest
 
-from grader import curriculum, errors
+from grader import curriculum, errors, replay
 from grader.results import (
     GRADER_ERROR,
     PASSED,
@@ -135,6 +135,7 @@ class GradingSession:
         seed: int = 0,
         on_result: Callable[[SubmissionResult], None] | None = None,
         on_check: Callable[[str, CheckResult], None] | None = None,
+        replay_examples: bool = True,
     ) -> None:
         if profile not in PROFILES:
             raise ValueError(f"unknown profile {profile!r}: use one of {', '.join(PROFILES)}")
@@ -159,6 +160,9 @@ class GradingSession:
         self.results: dict[str, SubmissionResult] = {}
         self.active: dict[str, Submission] = {}
         self.started: dict[str, float] = {}
+        self.replay = replay_examples
+        self.replayed: dict[str, int] = {}
+        """Checks per submission decided by replaying recorded examples (grader/replay.py)."""
         self.grader_errors: list[str] = []
 
     # pytest finds this hook on the object passed in plugins=[...]
@@ -196,7 +200,7 @@ class GradingSession:
             section_problems=problems,
             device=self.device,
             sandbox=info,
-            timing={"seconds": round(elapsed, 3)},
+            timing={"seconds": round(elapsed, 3), "replayed_checks": self.replayed.get(name, 0)},
             problem=source.problem,
         )
         self.results[name] = result
@@ -208,6 +212,9 @@ class GradingSession:
         self.check_results[name].append(result)
         if self.on_check is not None:
             self.on_check(name, result)
+
+    def note_replayed(self, name: str) -> None:
+        self.replayed[name] = self.replayed.get(name, 0) + 1
 
 
 def _section_problems(submission: Submission) -> dict[str, str]:
@@ -404,10 +411,13 @@ class _Budget:
 
 
 _budget: _Budget | None = None
+_recorder: replay.Recorder | None = None
 
 
 def _budgeted(inner: Callable[..., Any]) -> Callable[..., Any]:
     def run(*args: Any, **kwargs: Any) -> Any:
+        if _recorder is not None:
+            _recorder.record(args, kwargs)
         budget = _budget
         if budget is not None and budget.failure is not None:
             budget.runs_after_failure += 1
@@ -425,6 +435,7 @@ def _budgeted(inner: Callable[..., Any]) -> Callable[..., Any]:
             raise
 
     run._grader_budgeted = True  # type: ignore[attr-defined]
+    run._grader_inner = inner  # type: ignore[attr-defined]
     return run
 
 
@@ -441,14 +452,56 @@ def pytest_runtest_call(item: pytest.Item) -> None:
     if spec.gpu_only and not grading.device.startswith("cuda"):
         pytest.skip(MSG_NEEDS_CUDA)
     handle.begin_check()
-    global _budget
+    global _budget, _recorder
     _budget = _Budget(SHRINK_BUDGET)
+    _recorder = None
     hypothesis_handle = getattr(getattr(item, "obj", None), "hypothesis", None)
     if hypothesis_handle is not None and not getattr(
         hypothesis_handle.inner_test, "_grader_budgeted", False
     ):
         hypothesis_handle.inner_test = _budgeted(hypothesis_handle.inner_test)
+    key = _replay_key(grading, item)
+    if key is not None and replay.recorded(key) is None:
+        _recorder = replay.Recorder(key, _fixture_names(item))
     handle.load(curriculum.ITEMS_BY_ID[spec.item].section)
+
+
+def _replay_key(grading: GradingSession, item: pytest.Item) -> replay.Key | None:
+    """Which recording this check's examples belong to; None where replay does not apply."""
+    if not grading.replay or grading.profile != "grade":
+        return None  # 'check' draws fresh examples on purpose
+    if not hasattr(getattr(item, "obj", None), "hypothesis"):
+        return None
+    module = getattr(getattr(item, "module", None), "__name__", "")
+    return (module, getattr(item, "originalname", item.name), grading.device)
+
+
+def _fixture_names(item: pytest.Item) -> tuple[str, ...]:
+    info = getattr(item, "_fixtureinfo", None)
+    return tuple(info.argnames) if info is not None else ()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Replay a recorded check (see grader/replay.py); None lets hypothesis run it as usual."""
+    if pyfuncitem.stash.get(CHECK_KEY, None) is None:
+        return None
+    grading = pyfuncitem.config.stash[SESSION_KEY]
+    key = _replay_key(grading, pyfuncitem)
+    examples = replay.recorded(key) if key is not None else None
+    if examples is None:
+        return None
+    inner = getattr(pyfuncitem.obj.hypothesis.inner_test, "_grader_inner", None)
+    if inner is None:
+        return None
+    fixtures = {name: pyfuncitem.funcargs[name] for name in _fixture_names(pyfuncitem)}
+    if not replay.replay(inner, fixtures, examples):
+        return None
+    callspec = getattr(pyfuncitem, "callspec", None)
+    name = callspec.params.get("submission") if callspec else None
+    if name is not None:
+        grading.note_replayed(name)
+    return True
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -458,6 +511,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     spec = item.stash.get(CHECK_KEY, None)
     if spec is None:
         return
+    global _recorder
+    if report.when == "call" and _recorder is not None:
+        if report.passed:
+            _recorder.keep()
+        _recorder = None
     if report.when == "call" or (report.when == "setup" and not report.passed):
         callspec = getattr(item, "callspec", None)
         name = callspec.params.get("submission") if callspec else None

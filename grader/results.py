@@ -110,7 +110,8 @@ class SubmissionResult:
     sandbox: dict[str, Any] = field(default_factory=dict)
     """Transport, whether protected, and the containment layers that were active."""
     timing: dict[str, float] = field(default_factory=dict)
-    """Seconds spent (the only fields that differ between two gradings of the same submission)."""
+    """Seconds spent, and checks decided by replaying recorded examples (grader/replay.py): the
+    only fields that differ between two gradings of the same submission."""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -39,6 +39,9 @@ class GradeOptions:
     """Base seed for the 'check' profile."""
     policy: SandboxPolicy = field(default_factory=SandboxPolicy)
     """Containment layers and limits."""
+    replay: bool = True
+    """Replay a check's recorded examples for the next submission (grader/replay.py); the
+    results are the same either way, False only draws every example afresh (slower)."""
 
 
 def resolve_device(device: str) -> str:
@@ -174,6 +177,7 @@ def grade_feed(
                 seed=options.seed,
                 on_result=on_result,
                 on_check=on_check,
+                replay_examples=options.replay,
             )
             _run_checks(session)
             grader_errors.extend(e for e in session.grader_errors if e not in grader_errors)
@@ -310,6 +314,9 @@ def _feed_session_class() -> type:
 
         def record(self, name: str, result: CheckResult) -> None:
             super().record(self.bound[name], result)
+
+        def note_replayed(self, name: str) -> None:
+            super().note_replayed(self.bound[name])
 
         @pytest.hookimpl(tryfirst=True)
         def pytest_runtest_protocol(self, item: Any, nextitem: Any) -> bool | None:

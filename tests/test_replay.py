@@ -1,0 +1,179 @@
+"""Replay of recorded examples (grader/replay.py): it happens, and it never changes a result."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import torch
+from hypothesis.strategies import DataObject
+from support import grade, write_catalogue
+
+from grader import replay
+from grader.results import strip_timing
+
+KEY = ("tests.example", "test_something", "cpu")
+
+
+@pytest.fixture(autouse=True)
+def no_recordings() -> Iterator[None]:
+    replay.forget()
+    yield
+    replay.forget()
+
+
+def _record(*examples: dict[str, Any]) -> list[dict[str, Any]]:
+    recorder = replay.Recorder(KEY, ["submission"])
+    for example in examples:
+        recorder.record((), {"submission": "first", **example})
+    recorder.keep()
+    found = replay.recorded(KEY)
+    assert found is not None
+    return found
+
+
+def test_each_replay_gets_its_own_copy_of_the_examples() -> None:
+    """Catches: a check body that mutates its drawn arguments changing the next submission's."""
+    drawn = [1, 2]
+    recorder = replay.Recorder(KEY, ["submission"])
+    recorder.record((), {"submission": "first", "xs": drawn})
+    drawn.append(3)  # the first run mutates its arguments after they were recorded
+    recorder.record((), {"submission": "first", "xs": [4]})
+    recorder.keep()
+    examples = replay.recorded(KEY)
+    assert examples == [{"xs": [1, 2]}, {"xs": [4]}]  # fixtures are not recorded
+
+    seen: list[tuple[str, list[int]]] = []
+
+    def body(submission: str, xs: list[int]) -> None:
+        seen.append((submission, list(xs)))
+        xs.append(99)
+
+    assert replay.replay(body, {"submission": "second"}, examples)
+    assert replay.replay(body, {"submission": "third"}, examples)
+    assert seen == [("second", [1, 2]), ("second", [4]), ("third", [1, 2]), ("third", [4])]
+
+
+@pytest.mark.parametrize(
+    "raise_it",
+    [
+        lambda: (_ for _ in ()).throw(AssertionError("wrong")),
+        lambda: pytest.fail("wrong"),
+        lambda: pytest.skip("skipped"),
+    ],
+    ids=["exception", "pytest.fail", "pytest.skip"],
+)
+def test_the_first_example_that_does_not_pass_ends_the_replay_without_a_verdict(
+    raise_it: Any,
+) -> None:
+    """Catches: a replay that reports its own failure (hypothesis must rerun it, to shrink it)."""
+    examples = _record({"n": 1}, {"n": 2}, {"n": 3})
+    ran: list[int] = []
+
+    def body(submission: str, n: int) -> None:
+        ran.append(n)
+        if n == 2:
+            raise_it()
+
+    assert replay.replay(body, {"submission": "s"}, examples) is False
+    assert ran == [1, 2]
+
+
+def test_an_interrupt_is_not_swallowed() -> None:
+    examples = _record({"n": 1})
+
+    def body(submission: str, n: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        replay.replay(body, {"submission": "s"}, examples)
+
+
+def test_the_prngs_hypothesis_seeds_are_seeded_for_each_replayed_example() -> None:
+    import random
+
+    examples = _record({"n": 1}, {"n": 2})
+    draws: list[float] = []
+    replay.replay(
+        lambda submission, n: draws.append(random.random()), {"submission": "s"}, examples
+    )
+    assert len(draws) == 2 and draws[0] == draws[1]
+
+
+def _unreplayable_cases() -> list[tuple[str, tuple[Any, ...], dict[str, Any]]]:
+    interactive = object.__new__(DataObject)
+    non_leaf = torch.ones(2, requires_grad=True) * 2  # deepcopy refuses non-leaf tensors
+    return [
+        ("positional arguments", (1,), {}),
+        ("an interactive draw", (), {"data": interactive}),
+        ("a value that cannot be copied", (), {"x": non_leaf}),
+    ]
+
+
+@pytest.mark.parametrize("case", _unreplayable_cases(), ids=lambda c: c[0])
+def test_checks_that_cannot_be_replayed_are_not_recorded(case: Any) -> None:
+    """Catches: replaying a check whose examples are not fully captured by its arguments."""
+    _, args, kwargs = case
+    recorder = replay.Recorder(KEY, ["submission"])
+    recorder.record((), {"submission": "s", "n": 1})
+    recorder.record(args, {"submission": "s", **kwargs})
+    recorder.record((), {"submission": "s", "n": 2})
+    recorder.keep()
+    assert replay.recorded(KEY) is None
+
+
+def test_a_recording_has_a_size_limit() -> None:
+    recorder = replay.Recorder(KEY, [])
+    for n in range(replay.MAX_EXAMPLES + 1):
+        recorder.record((), {"n": n})
+    recorder.keep()
+    assert replay.recorded(KEY) is None
+
+
+def _without_timing(data: dict[str, Any]) -> dict[str, Any]:
+    for submission in data["submissions"]:
+        submission["sandbox"].pop("children", None)
+    return strip_timing(data)
+
+
+def test_replayed_and_freshly_drawn_examples_grade_the_catalogue_alike(tmp_path: Path) -> None:
+    """Catches: a replay that passes what hypothesis would fail, or fails differently (another
+    counterexample, another message). The modules and parameters catalogues (solutions, stubs,
+    every mutant and variant) graded in one class with replay and with --no-replay must give
+    identical results, and replay must actually have decided most checks."""
+    root = tmp_path / "class"
+    write_catalogue(root, ["modules", "parameters"])
+    args = ("--only", "modules", "parameters")
+    replayed = grade(root, *args)
+    fresh = grade(root, *args, "--no-replay")
+    assert _without_timing(replayed) == _without_timing(fresh)
+
+    counts = {s["submission"]: s["timing"]["replayed_checks"] for s in replayed["submissions"]}
+    assert all(s["timing"]["replayed_checks"] == 0 for s in fresh["submissions"])
+    checks = sum(len(item["checks"]) for item in replayed["submissions"][0]["exercises"])
+    # Every check of these sections draws examples, and each was recorded by an earlier
+    # submission by the time the solutions came (mutants sort first and pass most checks).
+    assert counts["solutions"] == checks
+    assert sum(counts.values()) > len(counts) * checks // 2
+
+
+@pytest.mark.parametrize(
+    ("profile", "enabled", "expected"),
+    [("grade", True, True), ("check", True, False), ("grade", False, False)],
+)
+def test_only_the_grade_profile_replays(profile: str, enabled: bool, expected: bool) -> None:
+    """Catches: self-study ('check', fresh examples on purpose) or --no-replay replaying."""
+    from grader import plugin
+
+    def test_something() -> None: ...
+
+    test_something.hypothesis = object()  # type: ignore[attr-defined]
+    item = SimpleNamespace(obj=test_something, originalname="test_something", name="x[s]")
+    item.module = SimpleNamespace(__name__="tests.example")
+    grading = SimpleNamespace(profile=profile, replay=enabled, device="cpu")
+    key = plugin._replay_key(grading, item)  # type: ignore[arg-type]
+    assert (key == ("tests.example", "test_something", "cpu")) is expected
+    assert key is None or expected
