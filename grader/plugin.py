@@ -388,6 +388,9 @@ def pytest_collection_modifyitems(
             function._hypothesis_internal_use_seed = int.from_bytes(
                 function_digest(function.hypothesis.inner_test), "big"
             )
+        # There is no example database. Without a key given here hypothesis derives one at every
+        # run of every check (inspect + tokenize of its source): about 2 ms per check and student.
+        function._hypothesis_internal_database_key = None
 
 
 CHECK_KEY = pytest.StashKey[Check]()
