@@ -114,6 +114,7 @@ def main() -> int:
     only = ["--only", *args.only] if args.only else []
     scope = "only " + " ".join(args.only) if args.only else "full curriculum"
     scratch = tempfile.mkdtemp(prefix="bench-class-")
+    speed_before = common.speed_reference()
     try:
         big, small = os.path.join(scratch, "big"), os.path.join(scratch, "small")
         build_class(big, args.size)
@@ -153,6 +154,13 @@ def main() -> int:
         speedup = walls[("1", args.size)] / walls[("2", args.size)]
         common.print_row(
             "speed-up of --workers 2", f"{speedup:.2f}x", args.repeat, common.load_note()
+        )
+        speed_after = common.speed_reference()
+        common.print_row(
+            "machine speed",
+            common.seconds(max(speed_before, speed_after)),
+            2,
+            common.speed_note(speed_before, speed_after),
         )
         if sampler is not None and sampler.peak is not None:
             common.print_row(

@@ -315,3 +315,30 @@ def load_note() -> str:
     except OSError:
         return f"{os.cpu_count()} cores"
     return f"load {load:.1f} on {os.cpu_count()} cores"
+
+
+# The same pure-Python loop took 0.40 s on a quiet machine of this kind and up to 1.05 s on the
+# same machine an hour later (a shared VM: its speed varies more than any change measured here).
+# Benches time it before and after their runs so figures can be read against the machine's speed.
+REFERENCE_LOOP_QUIET = 0.40
+
+
+def speed_reference() -> float:
+    """Seconds for a fixed pure-Python loop (best of three, in this process)."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(3_000_000):
+            total += i * i
+        best = min(best, time.perf_counter() - started)
+    return best * 2  # the 6-million-step loop the quiet figure was taken with
+
+
+def speed_note(before: float, after: float) -> str:
+    """How fast the machine was around a measurement, against the quiet figure."""
+    slow = max(before, after) / REFERENCE_LOOP_QUIET
+    return (
+        f"reference loop {before:.2f} s before, {after:.2f} s after "
+        f"(quiet machine: {REFERENCE_LOOP_QUIET:.2f} s; up to {slow:.1f}x slower now)"
+    )
