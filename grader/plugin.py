@@ -498,12 +498,15 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if inner is None:
         return None
     fixtures = {name: pyfuncitem.funcargs[name] for name in _fixture_names(pyfuncitem)}
-    if not replay.replay(inner, fixtures, examples):
+    verdict = replay.replay(inner, fixtures, examples)
+    if verdict is False:
         return None
     callspec = getattr(pyfuncitem, "callspec", None)
     name = callspec.params.get("submission") if callspec else None
     if name is not None:
         grading.note_replayed(name)
+    if verdict is not True:  # terminal: what the hypothesis run would end with (_budgeted)
+        raise StopShrinking(verdict)
     return True
 
 

@@ -13,6 +13,8 @@ example passes, that is the result hypothesis would have reached. If any example
 asks to be rejected, the replay is abandoned without a verdict and the check runs under hypothesis
 as usual, which meets the same failure on the same example and shrinks it: the grade and the
 feedback are exactly those of a run without replay (tests/test_replay.py holds both to that).
+One exception: a *terminal* failure (not attempted, a missing definition, a timeout, a crash)
+ends a check under hypothesis at once, unshrunk, so replay reports it itself.
 
 Only checks whose arguments can be deep-copied and that draw nothing interactively are recorded.
 """
@@ -25,6 +27,8 @@ from typing import Any
 
 from hypothesis.internal.entropy import deterministic_PRNG
 from hypothesis.strategies import DataObject
+
+from grader.errors import GradingFailure
 
 # Examples kept for a check: past this a recording is dropped (the check then always runs under
 # hypothesis). Checks draw at most a few dozen; this bounds memory if one ever draws thousands.
@@ -77,8 +81,9 @@ def forget() -> None:
 
 def replay(
     inner: Callable[..., Any], fixtures: dict[str, Any], examples: list[dict[str, Any]]
-) -> bool:
-    """Run ``inner`` on every example. True if all passed; False at the first that did not.
+) -> bool | GradingFailure:
+    """Run ``inner`` on every example. True if all passed; False at the first that did not; the
+    failure itself if that example failed terminally (hypothesis would stop there too, unshrunk).
 
     False means "no verdict": the caller runs the check under hypothesis. The PRNGs hypothesis
     seeds for each example are seeded the same way here.
@@ -90,6 +95,8 @@ def replay(
                 inner(**fixtures, **arguments)
         except (KeyboardInterrupt, SystemExit):
             raise
+        except GradingFailure as failure:
+            return failure if failure.terminal else False
         except BaseException:  # a failure, a rejection, pytest.fail/skip: hypothesis decides
             return False
     return True

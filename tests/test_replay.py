@@ -12,7 +12,7 @@ import torch
 from hypothesis.strategies import DataObject
 from support import grade, write_catalogue
 
-from grader import replay
+from grader import errors, replay
 from grader.results import strip_timing
 
 KEY = ("tests.example", "test_something", "cpu")
@@ -79,6 +79,22 @@ def test_the_first_example_that_does_not_pass_ends_the_replay_without_a_verdict(
             raise_it()
 
     assert replay.replay(body, {"submission": "s"}, examples) is False
+    assert ran == [1, 2]
+
+
+def test_a_terminal_failure_is_the_verdict_and_ends_the_replay() -> None:
+    """Catches: replay handing a not-attempted check back to hypothesis (which would only stop at
+    the same example, unshrunk) or going on past it."""
+    examples = _record({"n": 1}, {"n": 2}, {"n": 3})
+    ran: list[int] = []
+    failure = errors.NotAttempted("modules.MLP")
+
+    def body(submission: str, n: int) -> None:
+        ran.append(n)
+        if n == 2:
+            raise failure
+
+    assert replay.replay(body, {"submission": "s"}, examples) is failure
     assert ran == [1, 2]
 
 
