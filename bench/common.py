@@ -317,10 +317,11 @@ def load_note() -> str:
     return f"load {load:.1f} on {os.cpu_count()} cores"
 
 
-# The same pure-Python loop took 0.40 s on a quiet machine of this kind and up to 1.05 s on the
-# same machine an hour later (a shared VM: its speed varies more than any change measured here).
-# Benches time it before and after their runs so figures can be read against the machine's speed.
-REFERENCE_LOOP_QUIET = 0.40
+# speed_reference() took 0.27 s at best on this kind of machine; the same loop has run up to 2.6x
+# slower on the same machine an hour later (a shared VM: its speed varies more than any change
+# measured here). Benches time it before and after their runs so that figures can be read
+# against the machine's speed at the time.
+REFERENCE_LOOP_QUIET = 0.27
 
 
 def speed_reference() -> float:
