@@ -19,6 +19,7 @@ a course pays), and the ratio of plain nbgrader to ``grade --workers 2`` (issue 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -90,6 +91,10 @@ def main() -> int:
             common.print_row("nbgrader autograde", "failed", 0, str(exc)[:200])
             return 1
         speed_after = common.speed_reference()
+        with open(json_out, encoding="utf-8") as f:
+            scores = sorted(
+                {f"{s['score']:g}/{s['max_score']:g}" for s in json.load(f)["submissions"]}
+            )
     plain_median = common.median(plain_times)
     secure_median = common.median(secure_times)
     what = f"{args.students} submissions x {len(graded)} graded notebook(s)"
@@ -112,7 +117,8 @@ def main() -> int:
         "grader grade --workers 2 (same notebooks)",
         common.seconds(class_median),
         args.repeat,
-        f"{common.seconds(class_median / args.students)} per submission; plain nbgrader takes "
+        f"{common.seconds(class_median / args.students)} per submission (scores {', '.join(scores)}); "
+        "plain nbgrader takes "
         f"{ratio:.1f}x as long; target ≥ 6x: {'met' if ratio >= 6 else 'MISSED'}",
     )
     common.print_row(
