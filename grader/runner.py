@@ -200,44 +200,48 @@ def grade_feed(
             zygote.close()
 
 
+def pytest_args(scratch: str) -> list[str]:
+    """pytest's command line for running the checks (class runs and the notebook kernel alike)."""
+    return [
+        CHECKS_DIR,
+        "-p",
+        "grader.plugin",
+        "-c",
+        os.path.join(CHECKS_DIR, "pytest.ini"),
+        "--rootdir",
+        CHECKS_DIR,
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:randomly",
+        "-p",
+        "no:warnings",
+        "-p",
+        "no:terminal",
+        # Per-session and per-check costs the grader does not need: a forced gc.collect() at
+        # the end of each session (a big heap with torch loaded), log capture around every
+        # phase, assertion rewriting (checks compare with grader.compare), and pytest's own
+        # long tracebacks of failing checks (results are built from the exceptions; a class
+        # session sets the "value" style, whose option --tb belongs to the terminal plugin).
+        "-p",
+        "no:unraisableexception",
+        "-p",
+        "no:threadexception",
+        "-p",
+        "no:logging",
+        "--assert=plain",
+        "--capture=no",
+        "--import-mode=importlib",
+        "--basetemp",
+        scratch,
+    ]
+
+
 def _run_checks(session: Any) -> None:
     import pytest
 
     with tempfile.TemporaryDirectory(prefix="builders-grader-pytest-") as scratch:
-        args = [
-            CHECKS_DIR,
-            "-p",
-            "grader.plugin",
-            "-c",
-            os.path.join(CHECKS_DIR, "pytest.ini"),
-            "--rootdir",
-            CHECKS_DIR,
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:randomly",
-            "-p",
-            "no:warnings",
-            "-p",
-            "no:terminal",
-            # Per-session and per-check costs the grader does not need: a forced gc.collect() at
-            # the end of each session (a big heap with torch loaded), log capture around every
-            # phase, assertion rewriting (checks compare with grader.compare), and pytest's own
-            # long tracebacks of failing checks (results are built from the exceptions; the
-            # session sets the "native" style, whose option --tb belongs to the terminal plugin).
-            "-p",
-            "no:unraisableexception",
-            "-p",
-            "no:threadexception",
-            "-p",
-            "no:logging",
-            "--assert=plain",
-            "--capture=no",
-            "--import-mode=importlib",
-            "--basetemp",
-            scratch,
-        ]
-        code = pytest.main(args, plugins=[session])
+        code = pytest.main(pytest_args(scratch), plugins=[session])
     if code not in (0, 1, 5):
         raise errors.GraderError(
             f"the checks could not run (pytest exit code {int(code)}); see the messages above"

@@ -136,32 +136,29 @@ def read_section(folder: str, section: str) -> SectionFile:
         if os.path.lexists(notebook):
             return read_notebook_section(notebook, section)
         return SectionFile(section, filename, None, f"{filename} not found in the submission")
-    raw, problem = _read_bytes(path, filename, MAX_SOURCE_BYTES)
-    if raw is None:
-        return SectionFile(section, filename, None, problem)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return SectionFile(
-            section, filename, None, f"{filename} is not UTF-8 text (byte {exc.start})"
-        )
-    return SectionFile(section, filename, text)
+    text, problem = _read_text(path, filename, MAX_SOURCE_BYTES)
+    return SectionFile(section, filename, text, problem)
 
 
 def read_notebook_section(path: str, section: str) -> SectionFile:
     """A notebook read as JSON text (never executed): its code cells become a script that the
     child runs cell by cell (grader.notebooks)."""
-    raw, problem = _read_bytes(path, f"{section}.ipynb", notebooks.MAX_NOTEBOOK_BYTES)
     filename = f"{section}.ipynb"
-    if raw is None:
+    text, problem = _read_text(path, filename, notebooks.MAX_NOTEBOOK_BYTES)
+    if text is None:
         return SectionFile(section, filename, None, problem)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return SectionFile(
-            section, filename, None, f"{filename} is not UTF-8 text (byte {exc.start})"
-        )
     return notebook_section(text, section)
+
+
+def _read_text(path: str, filename: str, limit: int) -> tuple[str | None, str | None]:
+    """(text, None), or (None, why not): too large, not a regular file, or not UTF-8."""
+    raw, problem = _read_bytes(path, filename, limit)
+    if raw is None:
+        return None, problem
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        return None, f"{filename} is not UTF-8 text (byte {exc.start})"
 
 
 def notebook_section(text: str, section: str) -> SectionFile:

@@ -82,7 +82,6 @@ _DTYPE_NAMES: dict[int, str] = {
     11: "uint8",
     12: "bool",
 }
-_CODE_BY_NAME = {name: code for code, name in _DTYPE_NAMES.items()}
 
 _U32 = struct.Struct(">I")
 _U64 = struct.Struct(">Q")
@@ -345,19 +344,6 @@ def _decode(buf: bytes, pos: int, depth: int, limits: Limits, counter: list[int]
     raise WireError(f"unknown tag {bytes((tag,))!r}")
 
 
-_ITEMSIZE: dict[int, int] = {}
-
-
-def _itemsize(code: int) -> int:
-    size = _ITEMSIZE.get(code)
-    if size is None:
-        torch = _torch()
-        size = _ITEMSIZE[code] = torch.empty(
-            (), dtype=getattr(torch, _DTYPE_NAMES[code])
-        ).element_size()
-    return size
-
-
 def _decode_tensor(buf: bytes, pos: int, limits: Limits) -> tuple[Any, int]:
     size = len(buf)
     if pos + 2 > size:
@@ -378,7 +364,9 @@ def _decode_tensor(buf: bytes, pos: int, limits: Limits) -> tuple[Any, int]:
     numel = 1
     for dim in shape:
         numel *= dim
-    itemsize = _itemsize(code)
+    torch = _torch()
+    dtype = getattr(torch, name)
+    itemsize = dtype.itemsize
     (nbytes,) = _U64.unpack_from(buf, pos)
     pos += 8
     if nbytes != numel * itemsize:
@@ -386,8 +374,6 @@ def _decode_tensor(buf: bytes, pos: int, limits: Limits) -> tuple[Any, int]:
     end = pos + nbytes
     if end > size:  # fewer bytes were sent than announced: memory is bounded by the message
         raise WireError(_TRUNCATED)
-    torch = _torch()
-    dtype = getattr(torch, name)
     if numel == 0:
         return torch.empty(shape, dtype=dtype), end
     if dtype == torch.bool:

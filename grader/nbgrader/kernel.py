@@ -121,27 +121,7 @@ def _run(item_id: str, namespace: Mapping[str, Any]) -> dict[str, CheckResult]:
         [source], lambda _source: transport, device=device, profile="grade", only=[item_id]
     )
     with tempfile.TemporaryDirectory(prefix="builders-grader-kernel-") as scratch:
-        args = [
-            runner.CHECKS_DIR,
-            "-p",
-            "grader.plugin",
-            "-c",
-            os.path.join(runner.CHECKS_DIR, "pytest.ini"),
-            "--rootdir",
-            runner.CHECKS_DIR,
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:randomly",
-            "-p",
-            "no:warnings",
-            "-p",
-            "no:terminal",
-            "--capture=no",
-            "--import-mode=importlib",
-            "--basetemp",
-            scratch,
-        ]
+        args = runner.pytest_args(scratch)
         # nbgrader scores a test cell 0 when it writes to stderr: keep the checks' output apart.
         sink = io.StringIO()
         with (
