@@ -163,7 +163,8 @@ class InProcessTransport:
         self._ensure_section(probe.split(".", 1)[0])
         # Round-trip the arguments too, so a probe sees exactly what it would see in a child.
         request = wire.decode(
-            wire.encode({"op": "call", "probe": probe, "args": args, "seed": seed, "id": "local"})
+            wire.encode({"op": "call", "probe": probe, "args": args, "seed": seed, "id": "local"}),
+            trusted=True,
         )
         reply = wire.decode(self._probes.dispatch(self.sections, request, self.device))
         return unwrap(reply, what, rid="local", probe=probe)

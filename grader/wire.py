@@ -17,8 +17,11 @@ import select
 import struct
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from grader.text import clean as clean_text
 
 __all__ = [
     "FrameTooLarge",
@@ -247,12 +250,20 @@ def _dtype_codes() -> dict[Any, int]:
 _TRUNCATED = "message is truncated"
 
 
-def decode(data: bytes | bytearray | memoryview, *, limits: Limits = DEFAULT_LIMITS) -> Any:
-    """Rebuild plain data from bytes an untrusted peer sent. Raises WireError on anything off."""
+def decode(
+    data: bytes | bytearray | memoryview, *, limits: Limits = DEFAULT_LIMITS, trusted: bool = False
+) -> Any:
+    """Rebuild plain data from bytes an untrusted peer sent. Raises WireError on anything off.
+
+    Every string is normalised by ``grader.text.clean`` (no lone surrogates, controls or escape
+    sequences reach feedback or exports), except with ``trusted``: what the parent sends a child
+    (a section's source text may hold a form feed) is kept exactly.
+    """
     buf = data if type(data) is bytes else bytes(data)
     counter = [0]
+    text_of = _keep if trusted else clean_text
     try:
-        value, pos = _decode(buf, 0, 0, limits, counter)
+        value, pos = _decode(buf, 0, 0, limits, counter, text_of)
     except WireError:
         raise
     except (ValueError, RuntimeError, OverflowError, MemoryError, struct.error) as exc:
@@ -280,7 +291,18 @@ def _count(buf: bytes, pos: int) -> tuple[int, int]:
     return n, end
 
 
-def _decode(buf: bytes, pos: int, depth: int, limits: Limits, counter: list[int]) -> Any:
+def _keep(text: str) -> str:
+    return text
+
+
+def _decode(
+    buf: bytes,
+    pos: int,
+    depth: int,
+    limits: Limits,
+    counter: list[int],
+    text_of: Callable[[str], str],
+) -> Any:
     if depth > limits.max_depth:
         raise WireError("nested too deeply")
     counter[0] += 1
@@ -309,9 +331,11 @@ def _decode(buf: bytes, pos: int, depth: int, limits: Limits, counter: list[int]
         raw = buf[pos:end]
         if tag == _s:
             try:
-                return str(raw, "utf-8", "surrogatepass"), end
+                text = str(raw, "utf-8", "surrogatepass")
             except UnicodeDecodeError as exc:
                 raise WireError("string is not UTF-8") from exc
+            # Normalised here, once, for everything downstream (feedback, exports, terminals).
+            return text_of(text), end
         if tag == _b:
             return raw, end
         if not (raw.isdigit() or (raw[:1] == b"-" and raw[1:].isdigit())):
@@ -321,17 +345,17 @@ def _decode(buf: bytes, pos: int, depth: int, limits: Limits, counter: list[int]
         n, pos = _count(buf, pos)
         values = []
         for _ in range(n):
-            value, pos = _decode(buf, pos, depth + 1, limits, counter)
+            value, pos = _decode(buf, pos, depth + 1, limits, counter, text_of)
             values.append(value)
         return (values if tag == _l else tuple(values)), pos
     if tag == _m:
         n, pos = _count(buf, pos)
         result: dict[Any, Any] = {}
         for _ in range(n):
-            key, pos = _decode(buf, pos, depth + 1, limits, counter)
+            key, pos = _decode(buf, pos, depth + 1, limits, counter, text_of)
             if type(key) not in (str, int):
                 raise WireError("dict key is not a str or int")
-            result[key], pos = _decode(buf, pos, depth + 1, limits, counter)
+            result[key], pos = _decode(buf, pos, depth + 1, limits, counter, text_of)
         return result, pos
     if tag == _N:
         return None, pos

@@ -95,7 +95,6 @@ def assert_same_tensor(got, expected: torch.Tensor) -> None:
         "",
         "plain ascii",
         "non-ASCII: é ß 漢字 😀",
-        "\x00 inside",
         b"",
         b"\x00\xff raw bytes",
         [],
@@ -114,6 +113,14 @@ def test_plain_values_round_trip_exactly(value):
     assert type(got) is type(value)
     if isinstance(value, float):
         assert math.copysign(1.0, got) == math.copysign(1.0, value)
+
+
+def test_trusted_decoding_keeps_every_character():
+    """Does what the parent sends a child (a source with a form feed, a NUL) arrive exactly, while
+    the same string from a child is normalised?"""
+    text = "\x00 inside, \x0c form feed, \x1b escape"
+    assert wire.decode(wire.encode(text), trusted=True) == text
+    assert wire.decode(wire.encode(text)) == "\ufffd inside, \ufffd form feed, \ufffd escape"
 
 
 def test_containers_keep_their_types_at_every_depth():

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader import errors, wire
+from grader import errors, text, wire
 from grader.sources import SubmissionSource
 from grader.transport import ProtocolViolation, unwrap
 
@@ -410,7 +410,7 @@ class ChildProcess:
             size = os.path.getsize(self.output_path)
             with open(self.output_path, "rb") as f:
                 f.seek(max(0, size - limit))
-                return f.read().decode("utf-8", "replace")
+                return text.clean(f.read().decode("utf-8", "replace"))
         except OSError:
             return ""
 

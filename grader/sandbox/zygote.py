@@ -103,7 +103,7 @@ def main(argv: list[str]) -> int:
         if not data:
             break
         try:
-            message = wire.decode(data)
+            message = wire.decode(data, trusted=True)
         except wire.WireError:
             _close_all(fds)
             continue
