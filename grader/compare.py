@@ -7,13 +7,14 @@ device) are compared before values. Nothing downstream parses these messages.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-from grader.errors import GradingFailure
+from grader.errors import GradingFailure, clip
 
 # (rtol, atol) per dtype, as torch.testing.assert_close; dtypes not listed compare exactly.
 TOLERANCES: dict[torch.dtype, tuple[float, float]] = {
@@ -24,6 +25,13 @@ TOLERANCES: dict[torch.dtype, tuple[float, float]] = {
     torch.complex64: (1.3e-6, 1e-5),
     torch.complex128: (1e-7, 1e-7),
 }
+
+
+# Parameters a child reports, from which a check builds its reference, must look as PyTorch's
+# initialisers leave them: finite and of this magnitude at most (default inits stay below 10). A
+# reference built on NaN weights is NaN and would "match" a NaN output; one built on huge weights
+# would widen every tolerance that scales with the reference.
+PARAMETER_LIMIT = 1e3
 
 
 def tolerance(dtype: torch.dtype) -> tuple[float, float]:
@@ -144,6 +152,41 @@ class Expect:
             self.add(path, attribute, expected, got, hint=hint)
         return condition
 
+    def usable(
+        self, path: str, value: Any, *, limit: float = PARAMETER_LIMIT, hint: str = ""
+    ) -> bool:
+        """A tensor the submission reported that a reference will be computed from (its own
+        weights): finite, and no larger in magnitude than ``limit``."""
+        if not isinstance(value, torch.Tensor):
+            self.add(path, "type", "a tensor", f"a {type(value).__name__}", hint=hint)
+            return False
+        if not value.is_floating_point():
+            self.add(path, "dtype", "a floating-point dtype", str(value.dtype), hint=hint)
+            return False
+        if value.numel() == 0:
+            return True
+        magnitude = value.detach().abs().to(torch.float64)
+        finite = torch.isfinite(magnitude)
+        if bool(finite.all()) and float(magnitude.max()) <= limit:
+            return True
+        bad = int((~finite).sum())
+        largest = float(magnitude[finite].max()) if bool(finite.any()) else float("nan")
+        got = (
+            f"{bad} of {value.numel()} values NaN or infinite"
+            if bad
+            else f"values up to {largest:.3g} in magnitude"
+        )
+        self.add(
+            path,
+            "values",
+            f"finite values of initialisation scale (at most {limit:g} in magnitude)",
+            got,
+            hint=hint
+            or "keep the parameters PyTorch initialised (a NaN or a huge weight makes every "
+            "result meaningless)",
+        )
+        return False
+
     def close(
         self,
         path: str,
@@ -153,9 +196,14 @@ class Expect:
         rtol: float | None = None,
         atol: float | None = None,
         check_dtype: bool = True,
+        equal_nan: bool = False,
         hint: str = "",
     ) -> bool:
-        """Tensor equality up to the dtype's tolerance: type, shape, dtype, device, then values."""
+        """Tensor equality up to the dtype's tolerance: type, shape, dtype, device, then values.
+
+        NaN matches NaN only with ``equal_nan`` (as in torch.testing.assert_close), which a check
+        passes only where its reference comes from the parent's own inputs and holds NaN by design.
+        Infinities match only the same infinity."""
         if not isinstance(got, torch.Tensor):
             self.add(path, "type", "a tensor", f"a {type(got).__name__}", hint=hint)
             return False
@@ -181,7 +229,7 @@ class Expect:
             ok = act == exp
             diff = (act.to(torch.float64) - exp.to(torch.float64)).abs()
         else:
-            ok = torch.isclose(act, exp, rtol=rtol, atol=atol, equal_nan=True)
+            ok = torch.isclose(act, exp, rtol=rtol, atol=atol, equal_nan=equal_nan)
             diff = (act - exp).abs().to(torch.float64)
             diff = torch.where(torch.isnan(diff), torch.where(ok, 0.0, float("inf")), diff)
         if bool(ok.all()):
@@ -199,6 +247,22 @@ class Expect:
         )
         self.add(path, "values", describe_tensor(exp), describe_tensor(act), detail, hint=hint)
         return False
+
+    @contextlib.contextmanager
+    def computing(self, what: str) -> Iterator[None]:
+        """Around a reference the parent computes from data the submission reported (its weights,
+        their shapes): if PyTorch refuses that data, the submission fails this check with a
+        message, instead of the check ending in a grader error. Keep the block to the computation."""
+        try:
+            yield
+        except (RuntimeError, ValueError, IndexError, TypeError) as exc:
+            self.add(
+                what,
+                "usable",
+                "tensors PyTorch can compute the reference with",
+                f"tensors PyTorch refused ({type(exc).__name__}: {clip(str(exc), 200)})",
+            )
+            self.verify()
 
     # -- outcome -------------------------------------------------------------------------------
 

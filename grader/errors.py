@@ -202,6 +202,12 @@ class SubmissionBudgetExhausted(GradingFailure):
     terminal = True
 
 
+class OutOfTime(BaseException):
+    """Raised in the grading process by the submission's watchdog when its whole time (the child's
+    and the grader's own work on its replies) is used up, wherever the grader then is. A
+    BaseException, so that hypothesis lets it through; the check becomes SubmissionBudgetExhausted."""
+
+
 class SandboxUnavailable(GradingFailure):
     """No sandboxed process could be started for this submission: the grader's problem, not the
     student's. Reported as a grader error; the rest of the submission is not attempted."""

@@ -136,6 +136,7 @@ class GradingSession:
         on_result: Callable[[SubmissionResult], None] | None = None,
         on_check: Callable[[str, CheckResult], None] | None = None,
         replay_examples: bool = True,
+        submission_budget: float | None = None,
     ) -> None:
         if profile not in PROFILES:
             raise ValueError(f"unknown profile {profile!r}: use one of {', '.join(PROFILES)}")
@@ -164,6 +165,8 @@ class GradingSession:
         self.replayed: dict[str, int] = {}
         """Checks per submission decided by replaying recorded examples (grader/replay.py)."""
         self.grader_errors: list[str] = []
+        self.submission_budget = submission_budget
+        """Seconds for everything done for one submission, the grader's own work included."""
 
     # pytest finds this hook on the object passed in plugins=[...]
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -174,7 +177,9 @@ class GradingSession:
     def open(self, name: str) -> Submission:
         source = self.submissions[name]
         self.started[name] = time.monotonic()
-        submission = Submission(source, self.open_transport(source), self.device)
+        submission = Submission(
+            source, self.open_transport(source), self.device, budget=self.submission_budget
+        )
         self.active[name] = submission
         return submission
 
@@ -293,6 +298,7 @@ def _standalone_session(config: pytest.Config) -> GradingSession:
         profile=_setting(config, "profile", PROFILES),
         visibility=config.getoption("--grader-visibility") or "all",
         seed=config.getoption("--grader-seed") or 0,
+        submission_budget=runner.GradeOptions().policy.submission_timeout,
     )
 
 
@@ -445,8 +451,21 @@ def _budgeted(inner: Callable[..., Any]) -> Callable[..., Any]:
 # -- running -------------------------------------------------------------------------------------
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_call(item: pytest.Item) -> None:
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """The check runs under its submission's watchdog (Submission.watchdog)."""
+    handle = getattr(item, "funcargs", {}).get("submission")
+    if item.stash.get(CHECK_KEY, None) is None or not isinstance(handle, Submission):
+        yield
+        return
+    with handle.watchdog():
+        yield
+
+
+@pytest.hookimpl(tryfirst=True, specname="pytest_runtest_call")
+def pytest_runtest_call_start(item: pytest.Item) -> None:
+    """Before the check's body: skip it, or begin it (poison cleared, shrink budget, replay
+    recorder, its section loaded)."""
     spec = item.stash.get(CHECK_KEY, None)
     handle = getattr(item, "funcargs", {}).get("submission")
     if spec is None or handle is None:
@@ -528,11 +547,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         if name is None:
             return
         grading = item.config.stash[SESSION_KEY]
-        grading.record(name, _check_result(grading, spec, call, report))
+        handle = getattr(item, "funcargs", {}).get("submission")
+        grading.record(name, _check_result(grading, spec, call, report, handle))
 
 
 def _check_result(
-    grading: GradingSession, spec: Check, call: pytest.CallInfo[None], report: pytest.TestReport
+    grading: GradingSession,
+    spec: Check,
+    call: pytest.CallInfo[None],
+    report: pytest.TestReport,
+    handle: Submission | None = None,
 ) -> CheckResult:
     public = spec.visibility == "public"
     if report.passed:
@@ -553,6 +577,8 @@ def _check_result(
         )
     exc = call.excinfo.value if call.excinfo is not None else None
     failure = _grading_failure(exc)
+    if failure is None and _contains(exc, errors.OutOfTime) and isinstance(handle, Submission):
+        failure = handle.out_of_time()
     if failure is not None:
         if failure.kind == GRADER_ERROR:
             _note_grader_error(grading, str(failure))
@@ -618,6 +644,17 @@ def _grading_failure(exc: BaseException | None) -> errors.GradingFailure | None:
     if isinstance(cause, errors.GradingFailure):
         return cause
     return None
+
+
+def _contains(exc: BaseException | None, kind: type[BaseException]) -> bool:
+    """Whether ``exc`` is a ``kind``, or holds one (in an exception group, or as its cause)."""
+    if exc is None:
+        return False
+    if isinstance(exc, kind):
+        return True
+    if _EXCEPTION_GROUP is not None and isinstance(exc, _EXCEPTION_GROUP):
+        return any(_contains(inner, kind) for inner in exc.exceptions)
+    return _contains(exc.__cause__, kind) or _contains(exc.__context__, kind)
 
 
 def is_standalone(config: pytest.Config) -> bool:

@@ -178,6 +178,7 @@ def grade_feed(
                 on_result=on_result,
                 on_check=on_check,
                 replay_examples=options.replay,
+                submission_budget=options.policy.submission_timeout,
             )
             _run_checks(session)
             grader_errors.extend(e for e in session.grader_errors if e not in grader_errors)

@@ -3,10 +3,19 @@
 ``call`` runs a probe through whichever transport grades this submission. A timeout or a crash
 "poisons" the running check: later calls in the same check fail at once with the same failure, so
 hypothesis's shrinking does not pay the timeout again and again — one hang costs one check.
+
+A submission also has a time budget for everything done for it: its code in the child *and* the
+grader's own work on what it sent (references, comparisons, shrinking). ``watchdog`` enforces it
+in the grading process itself, so that no reply, however crafted, can keep a class waiting.
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+import time
+from collections.abc import Iterator
 from typing import Any
 
 from grader import errors
@@ -17,11 +26,23 @@ from grader.transport import Transport
 class Submission:
     """One submission, bound to a transport for the duration of its grading."""
 
-    def __init__(self, source: SubmissionSource, transport: Transport, device: str = "cpu") -> None:
+    def __init__(
+        self,
+        source: SubmissionSource,
+        transport: Transport,
+        device: str = "cpu",
+        *,
+        budget: float | None = None,
+    ) -> None:
         self.source = source
         self.transport = transport
         self.device = device
+        self.budget = budget
+        self.deadline = None if budget is None else time.monotonic() + budget
+        self.exhausted: errors.SubmissionBudgetExhausted | None = None
         self._poison: errors.GradingFailure | None = None
+        if self.deadline is not None and hasattr(transport, "deadline"):
+            transport.deadline = self.deadline  # probe limits never reach past it
 
     @property
     def name(self) -> str:
@@ -32,21 +53,67 @@ class Submission:
 
     def begin_check(self) -> None:
         self._poison = None
+        self._check_time()
 
     def load(self, section: str) -> None:
         """Make sure a section is importable; raises SectionUnavailable."""
+        self._check_time()
         self.transport.load(section)
 
     def call(self, probe: str, /, *, what: str, seed: int = 0, **args: Any) -> Any:
         """Run ``probe`` with keyword ``args`` (plain data); ``what`` names the student code for messages."""
         if self._poison is not None:
             raise self._poison
+        self._check_time()
         try:
             return self.transport.call(probe, args, seed=seed, what=what)
         except errors.GradingFailure as failure:
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                raise self.out_of_time() from None  # the probe was cut short by the deadline
             if failure.terminal:
                 self._poison = failure
+            if isinstance(failure, errors.SubmissionBudgetExhausted):
+                self.exhausted = failure
             raise
+
+    def out_of_time(self) -> errors.SubmissionBudgetExhausted:
+        """The failure every check gets once the budget is used up (remembered)."""
+        if self.exhausted is None:
+            self.exhausted = errors.SubmissionBudgetExhausted(
+                f"grading stopped: the submission used its {self.budget:g} s "
+                "(your code's running time and the grader's work on its results)"
+            )
+        return self.exhausted
+
+    def _check_time(self) -> None:
+        if self.exhausted is not None:
+            raise self.exhausted
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise self.out_of_time()
+
+    @contextlib.contextmanager
+    def watchdog(self) -> Iterator[None]:
+        """Within the block, the grading process is interrupted (``errors.OutOfTime``) when the
+        submission's time is up, wherever it is: waiting on the child, or computing a reference
+        from the child's data. Only the main thread can take signals; elsewhere the budget is
+        still checked at every call."""
+        if self.deadline is None or threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise self.out_of_time()
+
+        def alarm(signum: int, frame: Any) -> None:
+            raise errors.OutOfTime()
+
+        previous = signal.signal(signal.SIGALRM, alarm)
+        signal.setitimer(signal.ITIMER_REAL, remaining)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
 
     def close(self) -> None:
         self.transport.close()

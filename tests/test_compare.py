@@ -195,16 +195,52 @@ def test_the_largest_difference_is_located_in_a_3d_tensor():
     assert "2 of 24 values differ" in difference.detail
 
 
-def test_nan_in_the_same_place_counts_as_equal():
-    """Are NaNs where PyTorch also has NaN equal, and a NaN elsewhere a difference?"""
+def test_nan_never_matches_unless_a_check_asks():
+    """Is a NaN a difference even where PyTorch's reference has NaN too (equal_nan off, as in
+    torch.testing), so that a reference poisoned with NaN cannot pass a NaN output?"""
     nan = float("nan")
     expected = torch.tensor([nan, 1.0, 2.0])
-    assert differences(expected, torch.tensor([nan, 1.0, 2.0])) == []
-    (difference,) = differences(expected, torch.tensor([nan, nan, 2.0]))
+    (difference,) = differences(expected, torch.tensor([nan, 1.0, 2.0]))
+    assert "1 of 3 values differ" in difference.detail and "at [0]" in difference.detail
+    assert torch_accepts(expected, torch.tensor([nan, 1.0, 2.0])) is False
+
+
+def test_nan_in_the_same_place_counts_as_equal_with_equal_nan():
+    """With equal_nan, are NaNs where PyTorch also has NaN equal, and a NaN elsewhere a difference?"""
+    nan = float("nan")
+    expected = torch.tensor([nan, 1.0, 2.0])
+    assert differences(expected, torch.tensor([nan, 1.0, 2.0]), equal_nan=True) == []
+    (difference,) = differences(expected, torch.tensor([nan, nan, 2.0]), equal_nan=True)
     assert "1 of 3 values differ" in difference.detail
     assert "at [1]" in difference.detail
-    (difference,) = differences(expected, torch.tensor([0.0, 1.0, 2.0]))
+    (difference,) = differences(expected, torch.tensor([0.0, 1.0, 2.0]), equal_nan=True)
     assert "at [0]" in difference.detail
+
+
+def test_usable_refuses_nan_infinite_and_huge_parameters():
+    """Are child-reported weights that a reference would be built from refused when NaN,
+    infinite, huge or not floating point, and accepted at initialisation scale?"""
+    for bad in (
+        torch.tensor([1.0, float("nan")]),
+        torch.tensor([float("inf")]),
+        torch.tensor([1e6]),
+        torch.tensor([1, 2]),
+    ):
+        expect = Expect("MLP")
+        assert expect.usable("hidden.weight", bad) is False
+        assert expect.differences
+    expect = Expect("MLP")
+    assert expect.usable("hidden.weight", torch.randn(5, 3)) is True
+    assert expect.usable("hidden.weight", torch.empty(0, 3)) is True
+    assert not expect.differences
+
+
+def test_computing_turns_a_refused_reference_into_the_submissions_failure():
+    """Does a reference that PyTorch cannot compute from the submission's data (shapes that do
+    not fit) end the check as a mismatch, not as a grader error?"""
+    expect = Expect("MLP output")
+    with pytest.raises(Mismatch, match="PyTorch refused"), expect.computing("hidden.weight"):
+        torch.nn.functional.linear(torch.zeros(2, 3), torch.zeros(4, 5))
 
 
 def test_infinities_compare_by_sign():

@@ -16,6 +16,7 @@ from grader import errors
 from grader.sandbox import cgroups, linux
 from grader.sandbox.client import SandboxPolicy, SandboxTransport, Zygote
 from grader.sources import SectionFile, SubmissionSource
+from grader.submission import Submission
 from grader.transport import InProcessTransport, ProtocolViolation
 
 SECRET = "builders-secret-7f3a"
@@ -174,15 +175,32 @@ def test_the_submission_time_budget_is_enforced(zygote) -> None:
     """Once a submission has used its total time, do further probes fail without running?"""
     code = "import time\nclass NestMLP(nn.Module):\n    def forward(self, X):\n        time.sleep(0.3)\n        return X\n"
     t = transport(zygote, code)
-    t.policy = t.policy.replace(submission_timeout=0.5)
+    sub = Submission(t.submission, t, budget=0.5)
     try:
-        with pytest.raises(errors.GradingFailure):
+        with pytest.raises(errors.SubmissionBudgetExhausted, match=r"used its 0\.5 s"):
             for _ in range(5):
-                t.call("modules.nest_mlp", {"X": torch.randn(2, 3)}, seed=0, what="NestMLP")
+                sub.call("modules.nest_mlp", X=torch.randn(2, 3), what="NestMLP")
         with pytest.raises(errors.SubmissionBudgetExhausted):
-            call_mlp(t)
+            sub.call("modules.mlp", X=torch.randn(2, 3), what="MLP")
     finally:
-        t.close()
+        sub.close()
+
+
+def test_the_watchdog_stops_the_graders_own_work(zygote) -> None:
+    """Does the budget also cover the grader's own computing on a reply (a reference that never
+    ends), interrupting it instead of letting one submission stop the class?"""
+    t = transport(zygote, "")
+    sub = Submission(t.submission, t, budget=0.3)
+    started = time.monotonic()
+    try:
+        with pytest.raises(errors.OutOfTime), sub.watchdog():
+            while True:  # a parent-side loop on crafted data
+                pass
+        assert time.monotonic() - started < 2.0
+        with pytest.raises(errors.SubmissionBudgetExhausted):
+            sub.begin_check()
+    finally:
+        sub.close()
 
 
 def test_a_reply_over_the_size_limit_is_refused_unread(zygote) -> None:

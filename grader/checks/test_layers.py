@@ -282,6 +282,8 @@ def _own_linear(
                 hint="weight is (in_units, units): the layer computes X @ weight + bias",
             )
             return None
+    if not (expect.usable("self.weight", got["weight"]) & expect.usable("self.bias", got["bias"])):
+        return None
     return got["weight"], got["bias"]
 
 
@@ -406,6 +408,8 @@ def _own_reduction_weight(expect: Expect, case: Case, got: dict[str, Any]) -> to
             "missing" if weight is None else f"shape {tuple(weight.shape)}",
             hint="weight is (i, i, k): y[..., k] = Σ_ij weight[i, j, k] · x[i] · x[j]",
         )
+        return None
+    if not expect.usable("self.weight", weight):
         return None
     return weight
 

@@ -101,7 +101,13 @@ def test_mlp_output_matches_linear_chain(
             )
             expect.verify()
         (w1, b1), (w2, b2) = layers
-        reference = F.linear(F.relu(F.linear(x.X, w1, b1)), w2, b2)
+        for name, value in (("hidden.weight", w1), ("hidden.bias", b1)):
+            expect.usable(name, value)
+        for name, value in (("out.weight", w2), ("out.bias", b2)):
+            expect.usable(name, value)
+        expect.verify()
+        with expect.computing("self.hidden / self.out weights"):
+            reference = F.linear(F.relu(F.linear(x.X, w1, b1)), w2, b2)
         expect.close(
             "output", reference, got["output"], hint="forward should be out(relu(hidden(X)))"
         )
@@ -309,16 +315,35 @@ def test_mysequential_trains_like_nn_sequential(
 # -- FixedHiddenMLP ------------------------------------------------------------------------------
 
 
+# Halvings of a finite float64 sum above 1 before it is at most 1 (its exponent is below 1024).
+MAX_HALVINGS = 1100
+
+
 def fixed_hidden_reference(
     X: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, rand_weight: torch.Tensor
 ) -> torch.Tensor:
-    """FixedHiddenMLP's forward, in PyTorch, on given weights."""
+    """FixedHiddenMLP's forward, in PyTorch, on given weights. The halving loop is bounded: on
+    weights that make the sum infinite it would never end (the check refuses such weights first)."""
     X = F.linear(X, weight, bias)
     X = F.relu(X @ rand_weight + 1)
     X = F.linear(X, weight, bias)
-    while X.abs().sum() > 1:
+    for _ in range(MAX_HALVINGS):
+        if not X.abs().sum() > 1:
+            break
         X = X / 2
     return X.sum()
+
+
+def _fixed_hidden_weights_usable(expect: Expect, got: dict[str, Any]) -> None:
+    """Its own weights, from which the reference is computed: finite and of PyTorch's scale
+    (rand_weight is U[0, 1); the reference on them must be finite too), else stop the check."""
+    expect.usable("linear.weight", got["weight"])
+    if got["bias"] is not None:
+        expect.usable("linear.bias", got["bias"])
+    expect.usable("rand_weight", got["rand_weight"], limit=1.0)
+    if tuple(got["rand_weight"].shape) != (20, 20):
+        expect.add("rand_weight", "shape", "(20, 20)", str(tuple(got["rand_weight"].shape)))
+    expect.verify()
 
 
 fixed_inputs = gs.inputs(features=20, max_batch=4, scale=3.0)
@@ -333,7 +358,9 @@ def test_fixed_hidden_value(submission: Submission, x: gs.Input) -> None:
     with describe(f"FixedHiddenMLP() on an {x.describe()}"):
         got = submission.call("modules.fixed_hidden", what="FixedHiddenMLP", X=x.X)
         expect = Expect("FixedHiddenMLP output")
-        reference = fixed_hidden_reference(x.X, got["weight"], got["bias"], got["rand_weight"])
+        _fixed_hidden_weights_usable(expect, got)
+        with expect.computing("linear weights and rand_weight"):
+            reference = fixed_hidden_reference(x.X, got["weight"], got["bias"], got["rand_weight"])
         expect.close(
             "output",
             reference,
@@ -351,10 +378,12 @@ def test_fixed_hidden_gradient(submission: Submission, x: gs.Input) -> None:
     Catches: the second use of the layer cut off from autograd."""
     with describe(f"FixedHiddenMLP() on an {x.describe()}, then output.backward()"):
         got = submission.call("modules.fixed_hidden", what="FixedHiddenMLP", X=x.X)
-        weight = got["weight"].clone().requires_grad_(True)
-        bias = got["bias"].clone().requires_grad_(True)
-        fixed_hidden_reference(x.X, weight, bias, got["rand_weight"]).backward()
         expect = Expect("FixedHiddenMLP gradients")
+        _fixed_hidden_weights_usable(expect, got)
+        weight = got["weight"].clone().requires_grad_(True)
+        bias = None if got["bias"] is None else got["bias"].clone().requires_grad_(True)
+        with expect.computing("linear weights and rand_weight"):
+            fixed_hidden_reference(x.X, weight, bias, got["rand_weight"]).backward()
         hint = "use the same self.linear twice and let gradients flow through both uses"
         if not got["output_requires_grad"]:
             expect.add("output", "requires_grad", "True", "False", hint=hint)
@@ -484,8 +513,12 @@ def test_nest_mlp_output(submission: Submission, x: gs.Input) -> None:
                 str(_shapes(got["after"])),
             )
             expect.verify()
+        for entry in got["after"]:
+            expect.usable(entry["name"], entry["value"])
+        expect.verify()
         w1, b1, w2, b2, w3, b3 = values
-        reference = F.linear(F.relu(F.linear(F.relu(F.linear(x.X, w1, b1)), w2, b2)), w3, b3)
+        with expect.computing("parameters"):
+            reference = F.linear(F.relu(F.linear(F.relu(F.linear(x.X, w1, b1)), w2, b2)), w3, b3)
         expect.close(
             "output",
             reference,
@@ -554,7 +587,12 @@ def test_chimera_output_chains_its_parts(submission: Submission, x: gs.Input) ->
         expect.equal("output shape", (), tuple(got["output"].shape), attribute="shape (a scalar)")
         if got["middle_params"] is not None:
             weight, bias = got["middle_params"]
-            expect.close("part 1 output", F.linear(o1, weight, bias), o2)
+            if expect.usable("part 1 weight", weight) and (
+                bias is None or expect.usable("part 1 bias", bias)
+            ):
+                with expect.computing("part 1 parameters"):
+                    middle = F.linear(o1, weight, bias)
+                expect.close("part 1 output", middle, o2)
         expect.close(
             "output",
             o3,
@@ -752,13 +790,24 @@ def test_replicate_output_chains_the_copies(
                 hint="exactly n copies",
             )
             expect.verify()
-        for params in got["child_parameters"]:
+        for index, params in enumerate(got["child_parameters"]):
+            for value in params:
+                expect.usable(f"copy {index} parameters", value)
+        expect.verify()
+        for index, params in enumerate(got["child_parameters"]):
             copy, registry = block.build_reference()
-            linears = [m for m in registry if isinstance(m, nn.Linear)]
+            own = [p for m in registry if isinstance(m, nn.Linear) for p in (m.weight, m.bias)]
+            expect.equal(
+                f"copy {index} parameter shapes",
+                [tuple(p.shape) for p in own],
+                [tuple(p.shape) for p in params],
+                attribute="shapes",
+                hint="each copy must be exactly what factory() returned",
+            )
+            expect.verify()
             with torch.no_grad():
-                for module, (weight, bias) in zip(linears, zip(params[0::2], params[1::2])):
-                    module.weight.copy_(weight)
-                    module.bias.copy_(bias)
+                for mine, theirs in zip(own, params):
+                    mine.copy_(theirs)
             reference = copy(reference).detach()
         expect.close("output", reference, got["output"])
         expect.verify()

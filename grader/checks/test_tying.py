@@ -153,6 +153,11 @@ def test_tied_mlp_gradient_is_sum_of_both_uses(
         if len(layers) != 7 or any(layers[i] is None for i in (0, 2, 6)):
             expect.add(name, "layers", "Linear layers at 0, 2, 4 and 6", str(got["types"]))
             expect.verify()
+        for i in (0, 2, 6):
+            for attr, value in zip(("weight", "bias"), layers[i]):
+                if value is not None:
+                    expect.usable(f"net[{i}].{attr}", value)
+        expect.verify()
         params = {
             i: tuple(t.clone().requires_grad_(True) for t in layers[i] if t is not None)
             for i in (0, 2, 6)
@@ -161,10 +166,11 @@ def test_tied_mlp_gradient_is_sum_of_both_uses(
         def layer(i: int, h: torch.Tensor) -> torch.Tensor:
             return F.linear(h, *params[i])
 
-        hidden = F.relu(layer(0, x.X))
-        hidden = F.relu(layer(2, F.relu(layer(2, hidden))))
-        output = layer(6, hidden)
-        output.sum().backward()
+        with expect.computing("the layers' weights"):
+            hidden = F.relu(layer(0, x.X))
+            hidden = F.relu(layer(2, F.relu(layer(2, hidden))))
+            output = layer(6, hidden)
+            output.sum().backward()
         expect.close("output", output.detach(), got["output"], hint="the layers in the given order")
         for attr, tensor, mine in zip(("weight", "bias"), params[2], got["grads"][2]):
             expect.close(f"net[2].{attr}.grad", tensor.grad, mine, hint=TIED_HINT)
@@ -215,6 +221,21 @@ def _reference_grads(
     return out.detach(), tuple(leaf.grad for leaf in leaves)
 
 
+def _own_weights(
+    expect: Expect, got: dict[str, Any], n_in: int, n_hidden: int, key: str = "initial"
+) -> tuple:
+    """Its encoder weight, encoder bias and decoder bias (``got[key]``), from which the reference is
+    computed: the shapes the constructor was asked for, finite and of initialisation scale (else
+    stop)."""
+    shapes = ((n_hidden, n_in), (n_hidden,), (n_in,))
+    for path, shape, value in zip(INITIAL_NAMES, shapes, got[key]):
+        if expect.usable(path, value):
+            expect.equal(f"{path} shape", shape, tuple(value.shape), attribute="shape")
+    expect.verify()
+    return tuple(got[key])
+
+
+INITIAL_NAMES = ("encoder.weight", "encoder.bias", "decoder_bias")
 GRAD_NAMES = ("encoder.weight.grad", "encoder.bias.grad", "decoder_bias.grad")
 TIE_HINT = "use self.encoder.weight itself (transposed) in forward: no copy, no .detach(), no .data"
 
@@ -263,7 +284,7 @@ def test_autoencoder_output(submission: Submission, case: tuple[int, int, gs.Inp
         expect = Expect(f"{name} output")
         expect.close(
             "output",
-            _autoencode(x.X, *got["initial"]),
+            _autoencode(x.X, *_own_weights(expect, got, n_in, n_hidden)),
             got["output"],
             hint="F.linear(F.relu(self.encoder(X)), self.encoder.weight.T, self.decoder_bias)",
         )
@@ -283,8 +304,8 @@ def test_autoencoder_gradient_sums_both_uses(
     name = f"TiedAutoencoder({n_in}, {n_hidden})"
     with describe(f"{name} on an {x.describe()}, loss ((out - X) ** 2).sum()"):
         got = _autoencoder_call(submission, n_in, n_hidden, x)
-        _, grads = _reference_grads(x.X, got["initial"])
         expect = Expect(f"{name} gradients")
+        _, grads = _reference_grads(x.X, _own_weights(expect, got, n_in, n_hidden))
         for path, expected, mine in zip(GRAD_NAMES, grads, got["grads"]):
             expect.close(path, expected, mine, hint=TIE_HINT)
         expect.verify()
@@ -313,8 +334,8 @@ def test_autoencoder_stays_tied_while_training(
         f"{name} trained {STEPS} SGD steps (lr {LR}) on an {x.describe()}, loss ((out - X) ** 2).sum()"
     ):
         got = _autoencoder_call(submission, n_in, n_hidden, x)
-        trained = _train_reference(x.X, got["initial"])
         expect = Expect(f"{name} after training")
+        trained = _train_reference(x.X, _own_weights(expect, got, n_in, n_hidden))
         hint = "every parameter must be in parameters(), the weight once, used by both halves"
         for path, expected, mine in zip(
             ("encoder.weight", "encoder.bias", "decoder_bias"), trained, got["trained"]
@@ -347,7 +368,7 @@ def test_autoencoder_stays_tied_after_save_and_load(
         expect = Expect(f"the loaded {name}")
         expect.close("output", got["trained_output"], got["loaded_output"])
         expect.equal("parameters()", 3, got["loaded_distinct"], attribute="count", hint=TIE_HINT)
-        _, grads = _reference_grads(x.X, got["trained"])
+        _, grads = _reference_grads(x.X, _own_weights(expect, got, n_in, n_hidden, "trained"))
         for path, expected, mine in zip(GRAD_NAMES, grads, got["loaded_grads"]):
             expect.close(path, expected, mine, rtol=1e-4, atol=1e-5, hint=TIE_HINT)
         expect.verify()

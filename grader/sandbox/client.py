@@ -53,7 +53,8 @@ class SandboxPolicy:
     import_timeout: float = 10.0
     """Wall-clock seconds for importing one section file."""
     submission_timeout: float = 300.0
-    """Wall-clock seconds for all probes of one submission together."""
+    """Wall-clock seconds for all of one submission: its code's running time and the grader's own
+    work on its replies (enforced by ``Submission``)."""
     max_restarts: int = 25
     """Children a submission may use up (crashes, timeouts) before the rest is not graded."""
     memory_bytes: int = 512 << 20
@@ -430,7 +431,8 @@ class SandboxTransport:
         self.failed: dict[str, errors.SectionUnavailable] = {}
         self.children_started = 0
         self.layers: dict[str, str] = {}
-        self.time_used = 0.0
+        self.deadline: float | None = None
+        """When the submission's whole time is up (set by ``Submission``); no probe waits past it."""
         self.exhausted: errors.SubmissionBudgetExhausted | None = None
         self.extra_hide = sorted(
             {os.path.abspath(submission.root), os.path.realpath(submission.root)}
@@ -556,14 +558,11 @@ class SandboxTransport:
 
     def _request(self, message: dict[str, Any], timeout: float, what: str) -> Any:
         child = self._ensure_child()
-        remaining = self.policy.submission_timeout - self.time_used
-        if remaining <= 0:
-            self.exhausted = errors.SubmissionBudgetExhausted(
-                f"grading stopped: the submission used its {self.policy.submission_timeout:g} s"
-            )
-            raise self.exhausted
-        limit = min(timeout, remaining)
         started = time.monotonic()
+        limit = timeout
+        if self.deadline is not None:
+            # Past the deadline the probe is stopped like a hang; Submission then says why.
+            limit = max(0.0, min(timeout, self.deadline - started))
         try:
             return child.request(message, started + limit, self.policy.max_reply_bytes)
         except wire.WireTimeout:
@@ -581,5 +580,3 @@ class SandboxTransport:
             raise ProtocolViolation(
                 f"{what}: the process sent an invalid reply ({exc}) and was stopped"
             ) from None
-        finally:
-            self.time_used += time.monotonic() - started
