@@ -110,3 +110,42 @@ def index_of(obj: object, registry: list[nn.Module | None]) -> int:
         if module is obj:
             return index
     return -1
+
+
+# -- the initialisers' zoo -----------------------------------------------------------------------
+
+
+class SubclassedLinear(nn.Linear):
+    """A subclass of nn.Linear: not of exact type nn.Linear, so init_* must leave it alone."""
+
+
+def init_zoo(device: str = "cpu") -> tuple[nn.Module, nn.Module]:
+    """A net of many module types for ``net.apply(init_*)``: a Linear, a Conv2d, a Bilinear, an
+    nn.Linear subclass, a BatchNorm1d, a materialised LazyLinear (now an nn.Linear) and, last, a
+    LazyLinear that has not seen an input. Returns (net, that unseen LazyLinear). The parent and
+    the child build it alike; the parent sends the values every parameter starts from."""
+    materialised = nn.LazyLinear(4, device=device)
+    materialised(torch.zeros(2, 3, device=device))
+    lazy = nn.LazyLinear(3, device=device)
+    net = nn.Sequential(
+        nn.Linear(5, 7, device=device),
+        nn.ReLU(),
+        nn.Conv2d(2, 3, 3, device=device),
+        nn.Bilinear(3, 4, 5, device=device),
+        SubclassedLinear(6, 4, device=device),
+        nn.BatchNorm1d(4, device=device),
+        materialised,
+        nn.Sequential(nn.Tanh(), lazy),
+    )
+    return net, lazy
+
+
+def zoo_entries(net: nn.Module, lazy: nn.Module) -> list[tuple[str, nn.Module, list[str]]]:
+    """(where, module, names of its own parameters) for every zoo module that has parameters,
+    the unseen LazyLinear excepted, in ``named_modules`` order."""
+    entries = []
+    for where, module in net.named_modules():
+        names = [name for name, _ in module.named_parameters(recurse=False)]
+        if names and module is not lazy:
+            entries.append((f"net[{where}]", module, names))
+    return entries

@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from grader import stats
+from grader import specs, stats
 from grader import strategies as gs
 from grader.compare import Expect
 from grader.errors import describe
@@ -33,6 +33,8 @@ EXAMPLES = 1
 ALPHA = stats.ALPHA / EXAMPLES
 
 NORMAL_STD = 0.01
+ZOO_SEED = 20241204
+"""The seed the parent builds the zoo of modules under (its starting values go to the child)."""
 MY_INIT = stats.Mixture(((0.25, 5.0, 10.0), (0.5, 0.0, 0.0), (0.25, -10.0, -5.0)))
 NONLINEARITIES = ("linear", "conv2d", "sigmoid", "tanh", "relu", "leaky_relu", "selu")
 
@@ -253,13 +255,46 @@ def invalid_mixtures(draw: Any) -> tuple[str, list[tuple[float, float, float]]]:
 def _apply_linears(
     submission: Submission, what: str, layers: list[tuple[int, int]], seed: int, value: Any = None
 ) -> dict[str, Any]:
-    return submission.call(
+    """``net.apply(what)`` on Linear layers whose biases start from values drawn here
+    (``biases_before``: the parent's own, never a snapshot the child took). The weights and biases
+    that come back must be the tensors asked for, of the layers' shapes and dtype: a sample a
+    statistical test counts is never smaller than the tensor it was drawn for."""
+    biases = [
+        gs.make_tensor((n_out,), seed + index, scale=1 / math.sqrt(n_in))
+        for index, (n_in, n_out) in enumerate(layers)
+    ]
+    got = submission.call(
         "initialization.apply_linears",
         what=what,
         item=what,
         seed=seed,
         layers=[list(layer) for layer in layers],
+        biases=biases,
         value=value,
+    )
+    expect = Expect(f"net.apply({what})")
+    for kind, tensors, shape_of in (
+        ("weight", got["weights"], lambda n_in, n_out: (n_out, n_in)),
+        ("bias", got["biases"], lambda n_in, n_out: (n_out,)),
+    ):
+        expect.equal(f"{kind}s", len(layers), len(tensors), attribute="count")
+        for tensor, layer in zip(tensors, layers):
+            _expect_the_tensor_asked_for(
+                expect, f"{kind} of {linear_name(*layer)}", tensor, shape_of(*layer), "float32"
+            )
+    expect.verify()
+    return {**got, "biases_before": biases}
+
+
+def _expect_the_tensor_asked_for(
+    expect: Expect, path: str, tensor: torch.Tensor, shape: tuple[int, ...], dtype: str
+) -> None:
+    """The sample is the tensor the grader asked for: same shape (so the same element count) and
+    dtype. Shrinking or replacing it would let a statistical test count fewer values."""
+    hint = f"fill the {shape_text(shape)} in place: keep its shape and dtype"
+    expect.equal(path, shape, tuple(tensor.shape), attribute="shape", hint=hint)
+    expect.equal(
+        path, dtype, str(tensor.dtype).removeprefix("torch."), attribute="dtype", hint=hint
     )
 
 
@@ -277,17 +312,32 @@ def _check_zoo(
     uninitialised LazyLinear stays uninitialised. ``value`` is passed to the initialiser;
     ``constant`` (default: ``value``) is the weight expected."""
     constant = value if constant is None else constant
-    got = submission.call("initialization.apply_zoo", what=what, item=what, value=value)
+    # The zoo and every value it starts from are the parent's own: built here under a fixed seed.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(ZOO_SEED)
+        net, lazy = specs.init_zoo()
+    entries = specs.zoo_entries(net, lazy)
+    starts = [[getattr(m, n).detach().clone() for n in names] for _, m, names in entries]
+    got = submission.call(
+        "initialization.apply_zoo", what=what, item=what, values=starts, value=value
+    )
     call = what if value is None else f"{what}(m, value={value!r})"
     expect = Expect(f"net.apply({call})")
     only_linear = (
         "test type(m) == nn.Linear (exact type: subclasses, convolutions, LazyLinear before its "
         "first call are not Linear layers)"
     )
-    for module in got["modules"]:
-        for name, before, after in zip(module["names"], module["before"], module["after"]):
-            path = f"{module['where']} ({module['type']}).{name}"
-            if not module["exact_linear"]:
+    expect.equal("modules with parameters", len(entries), len(got["after"]), attribute="count")
+    expect.verify()
+    for (where, module, names), befores, afters in zip(entries, starts, got["after"]):
+        exact_linear = type(module) is nn.Linear
+        expect.equal(f"{where} parameters", len(names), len(afters), attribute="count")
+        for name, before, after in zip(names, befores, afters):
+            path = f"{where} ({type(module).__name__}).{name}"
+            if after is not None and tuple(after.shape) != tuple(before.shape):
+                expect.add(path, "shape", str(tuple(before.shape)), str(tuple(after.shape)))
+                continue
+            if not exact_linear:
                 expect.close(path, before, after, rtol=0, atol=0, hint=only_linear)
             elif name == "bias":
                 if bias == "zero":
@@ -557,8 +607,49 @@ def test_my_init_touches_only_linear_weights(submission: Submission, seed: int) 
 # -- by-hand initialisers -----------------------------------------------------------------------
 
 
-def _fill(submission: Submission, what: str, cases: list[dict[str, Any]], seed: int) -> list[dict]:
-    return submission.call("initialization.fill", what=what, item=what, seed=seed, cases=cases)
+def _fill(
+    submission: Submission,
+    what: str,
+    cases: list[dict[str, Any]],
+    seed: int,
+    *,
+    samples: bool = True,
+) -> list[dict]:
+    """One call of the by-hand initialiser per case. With ``samples`` (the statistical checks),
+    every reply must be the tensor asked for, filled in place: the same object and memory, its
+    shape and dtype, so a test never counts fewer values than it drew for."""
+    replies = submission.call("initialization.fill", what=what, item=what, seed=seed, cases=cases)
+    if samples:
+        expect = Expect(what)
+        expect.equal("replies", len(cases), len(replies), attribute="count")
+        for case, got in zip(cases, replies):
+            path = _call_text(what, case)
+            _expect_the_tensor_asked_for(
+                expect, path, got["values"], tuple(case["shape"]), case["dtype"]
+            )
+            _expect_same_tensor(expect, path, got)
+        expect.verify()
+    return replies
+
+
+def _expect_same_tensor(expect: Expect, path: str, got: dict[str, Any]) -> None:
+    """The call returned ``t`` itself and filled its own memory (the contract: in place)."""
+    expect.true(
+        path,
+        bool(got["returned_same_object"]),
+        attribute="return value",
+        expected="t itself",
+        got="another object",
+        hint="fill t in place (t.uniform_, t.normal_, t.copy_) and return t",
+    )
+    expect.true(
+        path,
+        bool(got["same_storage"]),
+        attribute="storage",
+        expected="t's own memory",
+        got="new memory",
+        hint="work in place on t",
+    )
 
 
 def _case(
@@ -579,23 +670,15 @@ def _call_text(what: str, case: dict[str, Any]) -> str:
 def _expect_in_place(
     expect: Expect, what: str, case: dict[str, Any], got: dict[str, Any], device: str
 ) -> None:
-    """The call filled ``t`` itself, returned it, kept dtype/device and recorded no history."""
+    """The call filled ``t`` itself, returned it, kept shape/dtype/device and recorded no history."""
     path = _call_text(what, case)
-    expect.true(
+    _expect_same_tensor(expect, path, got)
+    expect.equal(
         path,
-        bool(got["returned_same_object"]),
-        attribute="return value",
-        expected="t itself",
-        got="another object",
-        hint="fill t in place (t.uniform_, t.normal_, t.copy_) and return t",
-    )
-    expect.true(
-        path,
-        bool(got["same_storage"]),
-        attribute="storage",
-        expected="t's own memory",
-        got="new memory",
-        hint="work in place on t",
+        tuple(case["shape"]),
+        tuple(got["values"].shape),
+        attribute="shape",
+        hint="keep t's shape",
     )
     expect.equal(path, case["dtype"], got["dtype"], attribute="dtype", hint="keep t's dtype")
     expect.equal(
@@ -662,7 +745,7 @@ def _by_hand_property_cases(base: dict[str, Any]) -> list[dict[str, Any]]:
 def _property_check(submission: Submission, what: str, kwargs: dict[str, Any]) -> None:
     cases = _by_hand_property_cases(kwargs)
     with describe(f"{what} on float32 and float64 tensors, 2-D to 4-D, leaves that require grad"):
-        replies = _fill(submission, what, cases, 0)
+        replies = _fill(submission, what, cases, 0, samples=False)
         expect = Expect(what)
         for case, got in zip(cases, replies):
             _expect_in_place(expect, what, case, got, submission.device)

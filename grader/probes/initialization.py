@@ -11,6 +11,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from grader import specs
 from grader.probes import ProbeContext, probe
 from grader.schema import TENSOR, ListOf, Optional, TupleOf
 
@@ -19,14 +20,6 @@ APPLY_ITEMS = ("init_normal", "init_constant", "init_xavier", "init_42", "my_ini
 FILL_ITEMS = ("xavier_uniform_", "kaiming_normal_", "mixture_uniform_")
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
-MODULE_REPORT = {
-    "where": str,
-    "type": str,
-    "exact_linear": bool,
-    "names": ListOf(str),
-    "before": ListOf(TENSOR),
-    "after": ListOf(Optional(TENSOR)),
-}
 FILLED = {
     "values": TENSOR,
     "returned_same_object": bool,
@@ -36,10 +29,6 @@ FILLED = {
     "has_grad_fn": bool,
     "requires_grad": bool,
 }
-
-
-class SubclassedLinear(nn.Linear):
-    """A subclass of nn.Linear: not of exact type nn.Linear, so init_* must leave it alone."""
 
 
 def _initialiser(ctx: ProbeContext, item: str, value: float | None) -> Any:
@@ -64,78 +53,72 @@ def _values(tensors: list[torch.Tensor | None]) -> list[torch.Tensor | None]:
 
 @probe(
     "initialization.apply_linears",
-    returns={"weights": ListOf(TENSOR), "biases": ListOf(TENSOR), "biases_before": ListOf(TENSOR)},
+    returns={"weights": ListOf(TENSOR), "biases": ListOf(TENSOR)},
 )
 def apply_linears(
-    ctx: ProbeContext, item: str, layers: list[list[int]], value: float | None = None
+    ctx: ProbeContext,
+    item: str,
+    layers: list[list[int]],
+    biases: list[torch.Tensor],
+    value: float | None = None,
 ) -> dict[str, Any]:
-    """``net.apply(fn)`` on ``Sequential(Linear(in, out), ReLU, …)``; every weight and bias after."""
+    """``net.apply(fn)`` on ``Sequential(Linear(in, out), ReLU, …)`` whose biases start as the
+    parent sent them (so "untouched" is decided against the parent's own values); every weight
+    and bias after."""
     fn = _initialiser(ctx, item, value)
     modules: list[nn.Module] = []
     linears = []
-    for n_in, n_out in layers:
+    for (n_in, n_out), bias in zip(layers, biases):
         linear = nn.Linear(n_in, n_out, device=ctx.device)
+        with torch.no_grad():
+            linear.bias.copy_(bias)
         linears.append(linear)
         modules += [linear, nn.ReLU()]
     net = nn.Sequential(*modules)
-    biases_before = [linear.bias.detach().clone() for linear in linears]
     _apply(ctx, item, net, fn)
     return {
-        "weights": [linear.weight.detach().clone() for linear in linears],
-        "biases": [linear.bias.detach().clone() for linear in linears],
-        "biases_before": biases_before,
+        "weights": [_tensor_of(linear, "weight") for linear in linears],
+        "biases": [_tensor_of(linear, "bias") for linear in linears],
     }
+
+
+def _tensor_of(module: nn.Module, name: str) -> torch.Tensor:
+    """The module's tensor attribute as it is now (an empty tensor when it is gone): the parent
+    compares its shape with what it built."""
+    value = getattr(module, name, None)
+    if not isinstance(value, torch.Tensor) or isinstance(
+        value, nn.parameter.UninitializedParameter
+    ):
+        return torch.empty(0)
+    return value.detach().clone()
 
 
 @probe(
     "initialization.apply_zoo",
-    returns={"modules": ListOf(MODULE_REPORT), "lazy_still_uninitialised": bool},
+    returns={"after": ListOf(ListOf(Optional(TENSOR))), "lazy_still_uninitialised": bool},
 )
-def apply_zoo(ctx: ProbeContext, item: str, value: float | None = None) -> dict[str, Any]:
-    """``net.apply(fn)`` on a net of many module types: a Linear, a Conv2d, a Bilinear, an
-    nn.Linear subclass, a BatchNorm1d, a materialised LazyLinear (now an nn.Linear) and a LazyLinear
-    that has not seen an input. Every module's parameters before and after."""
+def apply_zoo(
+    ctx: ProbeContext, item: str, values: list[list[torch.Tensor]], value: float | None = None
+) -> dict[str, Any]:
+    """``net.apply(fn)`` on ``specs.init_zoo``, every parameter starting from the parent's
+    ``values`` (one list per module, in ``specs.zoo_entries`` order); every parameter after."""
     fn = _initialiser(ctx, item, value)
-    device = ctx.device
-    materialised = nn.LazyLinear(4, device=device)
-    materialised(torch.zeros(2, 3, device=device))
-    lazy = nn.LazyLinear(3, device=device)
-    net = nn.Sequential(
-        nn.Linear(5, 7, device=device),
-        nn.ReLU(),
-        nn.Conv2d(2, 3, 3, device=device),
-        nn.Bilinear(3, 4, 5, device=device),
-        SubclassedLinear(6, 4, device=device),
-        nn.BatchNorm1d(4, device=device),
-        materialised,
-        nn.Sequential(nn.Tanh(), lazy),
-    )
-    with torch.no_grad():  # BatchNorm's weight starts at 1 and bias at 0: make them distinctive
-        for param in net[5].parameters():
-            param.uniform_(-1, 1)
-    entries = []
-    for where, module in net.named_modules():
-        params = list(module.named_parameters(recurse=False))
-        if not params or module is lazy:
-            continue
-        entries.append((where, module, [n for n, _ in params], _values([p for _, p in params])))
+    net, lazy = specs.init_zoo(ctx.device)
+    entries = specs.zoo_entries(net, lazy)
+    with torch.no_grad():
+        for (_, module, names), start in zip(entries, values):
+            for name, tensor in zip(names, start):
+                getattr(module, name).copy_(tensor)
     _apply(ctx, item, net, fn)
-    report = []
-    for where, module, names, before in entries:
-        report.append(
-            {
-                "where": f"net[{where}]",
-                "type": type(module).__name__,
-                "exact_linear": type(module) is nn.Linear,
-                "names": names,
-                "before": before,
-                "after": _values([getattr(module, n, None) for n in names]),
-            }
-        )
     still_lazy = isinstance(lazy.weight, nn.parameter.UninitializedParameter) and isinstance(
         lazy.bias, nn.parameter.UninitializedParameter
     )
-    return {"modules": report, "lazy_still_uninitialised": still_lazy}
+    return {
+        "after": [
+            _values([getattr(module, n, None) for n in names]) for _, module, names in entries
+        ],
+        "lazy_still_uninitialised": still_lazy,
+    }
 
 
 def _filler(ctx: ProbeContext, what: str) -> Any:
