@@ -354,6 +354,7 @@ def submission(request: pytest.FixtureRequest) -> Iterator[Submission]:
         session.finish(name)
 
 
+@pytest.hookimpl(trylast=True)  # after pytest has grouped the items by submission
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
@@ -377,7 +378,7 @@ def pytest_collection_modifyitems(
             grading.registered[item_id] = [c for c in checks if c.visibility == "public"]
     if drop:
         config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+    items[:] = _public_first(keep)
     for item in keep:
         function = getattr(item, "obj", None)
         if function is None or not hasattr(function, "hypothesis"):
@@ -400,6 +401,25 @@ def pytest_collection_modifyitems(
 
 
 CHECK_KEY = pytest.StashKey[Check]()
+PHASES = ("public", "hidden")
+"""The order of a submission's checks: every public one, then every hidden one, each phase in a
+process of its own, so nothing a hidden check showed the code can reach public feedback."""
+
+
+def _public_first(items: list[pytest.Item]) -> list[pytest.Item]:
+    """Each submission's checks in PHASES order; submissions, and checks within a phase, keep
+    their order."""
+    slots: dict[Any, int] = {}
+
+    def key(pair: tuple[int, pytest.Item]) -> tuple[int, int, int]:
+        position, item = pair
+        callspec = getattr(item, "callspec", None)
+        slot = callspec.params.get("submission") if callspec is not None else None
+        spec = item.stash.get(CHECK_KEY, None)
+        phase = PHASES.index(spec.visibility) if spec is not None else 0
+        return (slots.setdefault(slot, len(slots)), phase, position)
+
+    return [item for _, item in sorted(enumerate(items), key=key)]
 
 
 class StopShrinking(BaseException):
@@ -410,13 +430,21 @@ class StopShrinking(BaseException):
         self.failure = failure
 
 
+class StartOver(BaseException):
+    """Raised inside hypothesis at a check's first failure when its process had run other checks
+    before it: the check is then run again, from the start, in a new process (see
+    ``pytest_pyfunc_call``). A BaseException so hypothesis lets it through."""
+
+
 class _Budget:
     """Per running check: the last failure seen and how many runs came after the first."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, *, start_over: bool = False) -> None:
         self.limit = limit
         self.failure: errors.GradingFailure | None = None
         self.runs_after_failure = 0
+        self.start_over = start_over
+        """At the first failure, raise StartOver instead of shrinking here."""
 
 
 _budget: _Budget | None = None
@@ -437,6 +465,8 @@ def _budgeted(inner: Callable[..., Any]) -> Callable[..., Any]:
         except errors.GradingFailure as failure:
             if failure.terminal:
                 raise StopShrinking(failure) from None  # other inputs cannot change the outcome
+            if budget is not None and budget.start_over:
+                raise StartOver() from None
             if budget is not None:
                 budget.failure = (
                     failure  # shrinking only tries smaller inputs: the last is the best
@@ -473,7 +503,7 @@ def pytest_runtest_call_start(item: pytest.Item) -> None:
     grading = item.config.stash[SESSION_KEY]
     if spec.gpu_only and not grading.device.startswith("cuda"):
         pytest.skip(MSG_NEEDS_CUDA)
-    handle.begin_check()
+    handle.begin_check(spec.visibility)
     global _budget, _recorder
     _budget = _Budget(SHRINK_BUDGET)
     _recorder = None
@@ -505,28 +535,66 @@ def _fixture_names(item: pytest.Item) -> tuple[str, ...]:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    """Replay a recorded check (see grader/replay.py); None lets hypothesis run it as usual."""
-    if pyfuncitem.stash.get(CHECK_KEY, None) is None:
+    """Run a check: replayed when its examples are recorded (grader/replay.py), else under
+    hypothesis; a failure is always decided in a process that ran nothing before this check.
+
+    The process a check starts in has usually served earlier checks, and a submission's code can
+    behave differently the second time (state kept in its module). So the first failure met in
+    such a process (a replayed example that does not pass, or a failure while hypothesis
+    generates) ends that attempt, and the check runs again under hypothesis in a new process with
+    only its section imported. A failure met in a new process is final. Grades then never depend
+    on what ran before in the process, nor on who was graded before (replay or not)."""
+    spec = pyfuncitem.stash.get(CHECK_KEY, None)
+    handle = pyfuncitem.funcargs.get("submission")
+    if spec is None or not isinstance(handle, Submission):
         return None
     grading = pyfuncitem.config.stash[SESSION_KEY]
+    section = curriculum.ITEMS_BY_ID[spec.item].section
     key = _replay_key(grading, pyfuncitem)
     examples = replay.recorded(key) if key is not None else None
-    if examples is None:
-        return None
-    inner = getattr(pyfuncitem.obj.hypothesis.inner_test, "_grader_inner", None)
-    if inner is None:
-        return None
-    fixtures = {name: pyfuncitem.funcargs[name] for name in _fixture_names(pyfuncitem)}
-    verdict = replay.replay(inner, fixtures, examples)
-    if verdict is False:
-        return None
-    callspec = getattr(pyfuncitem, "callspec", None)
-    name = callspec.params.get("submission") if callspec else None
-    if name is not None:
-        grading.note_replayed(name)
-    if verdict is not True:  # terminal: what the hypothesis run would end with (_budgeted)
-        raise StopShrinking(verdict)
+    inner = getattr(getattr(pyfuncitem.obj, "hypothesis", None), "inner_test", None)
+    inner = getattr(inner, "_grader_inner", None)
+    if examples is not None and inner is not None:
+        fixtures = {name: pyfuncitem.funcargs[name] for name in _fixture_names(pyfuncitem)}
+        verdict = replay.replay(inner, fixtures, examples)
+        if verdict is not False:
+            callspec = getattr(pyfuncitem, "callspec", None)
+            name = callspec.params.get("submission") if callspec else None
+            if name is not None:
+                grading.note_replayed(name)
+            if verdict is not True:  # terminal: what the hypothesis run would end with (_budgeted)
+                raise StopShrinking(verdict)
+            return True
+        if not handle.pristine:
+            handle.start_over(section)
+    testargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    fresh = handle.pristine
+    if _budget is not None:
+        _budget.start_over = not fresh
+    try:
+        pyfuncitem.obj(**testargs)
+    except StartOver:
+        _again(handle, section, pyfuncitem)
+        pyfuncitem.obj(**testargs)
+    except errors.GradingFailure as failure:  # a check without hypothesis
+        if failure.terminal or fresh or hasattr(pyfuncitem.obj, "hypothesis"):
+            raise
+        _again(handle, section, pyfuncitem)
+        pyfuncitem.obj(**testargs)
     return True
+
+
+def _again(handle: Submission, section: str, item: pytest.Function) -> None:
+    """Prepare a check's second attempt: a new process, a fresh shrink budget and recorder."""
+    global _budget, _recorder
+    handle.start_over(section)
+    _budget = _Budget(SHRINK_BUDGET)
+    key = _replay_key(item.config.stash[SESSION_KEY], item)
+    _recorder = (
+        replay.Recorder(key, _fixture_names(item))
+        if key is not None and replay.recorded(key) is None
+        else None
+    )
 
 
 @pytest.hookimpl(hookwrapper=True)

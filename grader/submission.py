@@ -4,6 +4,11 @@
 "poisons" the running check: later calls in the same check fail at once with the same failure, so
 hypothesis's shrinking does not pay the timeout again and again — one hang costs one check.
 
+A check that fails is decided in a process that has run nothing but that check (``start_over``),
+and public and hidden checks run in separate processes (``begin_check``): a grade never depends on
+what ran before in the same process, nor on who was graded before (replay), and nothing a hidden
+check showed the code can come back in public feedback.
+
 A submission also has a time budget for everything done for it: its code in the child *and* the
 grader's own work on what it sent (references, comparisons, shrinking). ``watchdog`` enforces it
 in the grading process itself, so that no reply, however crafted, can keep a class waiting.
@@ -51,13 +56,28 @@ class Submission:
     def __repr__(self) -> str:  # shown by pytest/hypothesis; keep it short and free of paths
         return f"<submission {self.name}>"
 
-    def begin_check(self) -> None:
+    def begin_check(self, phase: str = "public") -> None:
+        """A check starts: its phase's process (public and hidden checks never share one)."""
         self._poison = None
         self._check_time()
+        self.transport.set_phase(phase)
 
     def load(self, section: str) -> None:
         """Make sure a section is importable; raises SectionUnavailable."""
         self._check_time()
+        self.transport.load(section)
+
+    @property
+    def pristine(self) -> bool:
+        """Whether the code's process has run no probe call yet (only section imports)."""
+        return self.transport.pristine
+
+    def start_over(self, section: str) -> None:
+        """Go on in a new process with only ``section`` imported: a check's failure is decided
+        where nothing earlier (another check, another example) ran first."""
+        self._poison = None
+        self._check_time()
+        self.transport.restart()
         self.transport.load(section)
 
     def call(self, probe: str, /, *, what: str, seed: int = 0, **args: Any) -> Any:

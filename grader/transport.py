@@ -23,6 +23,20 @@ class Transport(Protocol):
     def call(self, probe: str, args: dict[str, Any], *, seed: int, what: str) -> Any:
         """Run a probe; return its plain-data result or raise a GradingFailure."""
 
+    def load(self, section: str) -> None:
+        """Make sure a section is loaded; raise SectionUnavailable if it cannot be."""
+
+    def set_phase(self, phase: str) -> None:
+        """Checks of another phase (public, hidden) start in a new process: nothing the code saw
+        in one phase can reach the other's feedback."""
+
+    def restart(self) -> None:
+        """Start over in a new process on the next call (nothing of the old one carries over)."""
+
+    @property
+    def pristine(self) -> bool:
+        """Whether the process has run no probe call since it started (loads do not count)."""
+
     def close(self) -> None:
         """Release the child process, if any."""
 
@@ -158,6 +172,17 @@ class InProcessTransport:
 
     def load(self, section: str) -> None:
         self._ensure_section(section)
+
+    # One process: phases and restarts cannot be separated here (results say "unprotected").
+    def set_phase(self, phase: str) -> None:
+        pass
+
+    def restart(self) -> None:
+        pass
+
+    @property
+    def pristine(self) -> bool:
+        return True
 
     def call(self, probe: str, args: dict[str, Any], *, seed: int, what: str) -> Any:
         self._ensure_section(probe.split(".", 1)[0])

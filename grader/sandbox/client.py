@@ -431,6 +431,10 @@ class SandboxTransport:
         self.failed: dict[str, errors.SectionUnavailable] = {}
         self.children_started = 0
         self.layers: dict[str, str] = {}
+        self.phase: str | None = None
+        """The phase (public, hidden) the current child serves."""
+        self.calls_on_child = 0
+        """Probe calls the current child has answered (or been asked)."""
         self.deadline: float | None = None
         """When the submission's whole time is up (set by ``Submission``); no probe waits past it."""
         self.exhausted: errors.SubmissionBudgetExhausted | None = None
@@ -443,6 +447,7 @@ class SandboxTransport:
     def call(self, probe: str, args: dict[str, Any], *, seed: int, what: str) -> Any:
         section = probe.split(".", 1)[0]
         self._ensure_section(section)
+        self.calls_on_child += 1
         return self._exchange(
             {"op": "call", "probe": probe, "args": args, "seed": seed},
             self.policy.probe_timeout,
@@ -466,10 +471,22 @@ class SandboxTransport:
     def load(self, section: str) -> None:
         self._ensure_section(section)
 
-    def close(self) -> None:
+    def set_phase(self, phase: str) -> None:
+        if phase != self.phase:
+            self.restart()
+            self.phase = phase
+
+    def restart(self) -> None:
         if self.child is not None:
             self.child.stop()
             self.child = None
+
+    @property
+    def pristine(self) -> bool:
+        return self.child is None or not self.child.alive or self.calls_on_child == 0
+
+    def close(self) -> None:
+        self.restart()
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -501,6 +518,7 @@ class SandboxTransport:
         self.children_started += 1
         self.layers = self.child.layers
         self.loaded = set()
+        self.calls_on_child = 0
         return self.child
 
     def _ensure_section(self, section: str) -> None:
