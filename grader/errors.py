@@ -162,6 +162,18 @@ class InvalidResult(GradingFailure):
         return str(self) if public else f"{self.what} returned something the grader cannot use"
 
 
+class Tampered(GradingFailure):
+    """The submission's code replaced part of PyTorch, Python or the grader in its process: what
+    the grader observed after that cannot be trusted, so the check fails (and the process goes)."""
+
+    kind = "tampered"
+    terminal = True
+
+    def __init__(self, what: str, message: str) -> None:
+        super().__init__(f"{what}: {message}; the grader cannot trust what it observes after that")
+        self.what = what
+
+
 class ProbeTimeout(GradingFailure):
     """The submission's code did not finish in time (the child was killed)."""
 
@@ -182,10 +194,14 @@ class ChildDied(GradingFailure):
 
     terminal = True
 
-    def __init__(self, what: str, status: str, output_tail: str = "") -> None:
+    def __init__(
+        self, what: str, status: str, output_tail: str = "", *, exit_code: int | None = None
+    ) -> None:
         super().__init__(f"the process running your code died while running {what} ({status})")
         self.status = status
         self.output_tail = output_tail
+        self.exit_code = exit_code
+        """The code it exited with by itself (None when a signal or the grader ended it)."""
 
     def problem(self, *, public: bool) -> str:
         text = str(self)

@@ -21,11 +21,22 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from grader import errors
 from grader.sources import SubmissionSource
 from grader.transport import Transport
+
+
+@dataclass(frozen=True)
+class ProcessEnded:
+    """The answer of a ``call(..., may_end=True)`` during which the code's process ended."""
+
+    exit_code: int | None
+    """The code it exited with by itself; None when a signal (or the grader) ended it."""
+    status: str
+    """How it ended, in words."""
 
 
 class Submission:
@@ -68,6 +79,11 @@ class Submission:
         self.transport.load(section)
 
     @property
+    def may_end_process(self) -> bool:
+        """Whether the code runs in a process of its own, which may end without ending grading."""
+        return bool(self.transport.protected)
+
+    @property
     def pristine(self) -> bool:
         """Whether the code's process has run no probe call yet (only section imports)."""
         return self.transport.pristine
@@ -80,13 +96,22 @@ class Submission:
         self.transport.restart()
         self.transport.load(section)
 
-    def call(self, probe: str, /, *, what: str, seed: int = 0, **args: Any) -> Any:
-        """Run ``probe`` with keyword ``args`` (plain data); ``what`` names the student code for messages."""
+    def call(
+        self, probe: str, /, *, what: str, seed: int = 0, may_end: bool = False, **args: Any
+    ) -> Any:
+        """Run ``probe`` with keyword ``args`` (plain data); ``what`` names the student code for
+        messages. With ``may_end``, a process that ends during the call (as a file meant to end it
+        makes it) is an answer: ``ProcessEnded``, not a failure of the check."""
         if self._poison is not None:
             raise self._poison
         self._check_time()
         try:
             return self.transport.call(probe, args, seed=seed, what=what)
+        except errors.ChildDied as died:
+            if not may_end:
+                self._poison = died
+                raise
+            return ProcessEnded(died.exit_code, died.status)
         except errors.GradingFailure as failure:
             if self.deadline is not None and time.monotonic() >= self.deadline:
                 raise self.out_of_time() from None  # the probe was cut short by the deadline
@@ -95,6 +120,18 @@ class Submission:
             if isinstance(failure, errors.SubmissionBudgetExhausted):
                 self.exhausted = failure
             raise
+
+    def fetch(self, name: str, *, what: str) -> bytes:
+        """The bytes of a file the code wrote in its exchange folder during the last call, read
+        from outside its process (a probe's ``ctx.files``); InvalidResult says why there are none."""
+        self._check_time()
+        return self.transport.fetch(name, what=what)
+
+    def verify(self, probe: str, /, *, what: str, **args: Any) -> Any:
+        """Run a verifier probe (one that calls no student code, e.g. describing a file the code
+        wrote) in a process where no student code ever ran."""
+        self._check_time()
+        return self.transport.verify(probe, args, what=what)
 
     def out_of_time(self) -> errors.SubmissionBudgetExhausted:
         """The failure every check gets once the budget is used up (remembered)."""

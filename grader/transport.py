@@ -1,16 +1,19 @@
 """How checks reach the submission: the sandbox child, or the same process.
 
-Checks never know which one they use. Both send a request through ``grader.probes.dispatch`` and
+Checks never know which one they use. Both send a request through a ``grader.probes.dispatcher`` and
 get back an encoded reply, which ``unwrap`` decodes and turns into a value or a GradingFailure.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import types
 from collections.abc import Mapping
 from typing import Any, Protocol
 
 from grader import errors, schema, wire
+from grader.files import MAX_FETCH_BYTES, FileUnreadable, read_without_links
 from grader.sources import SectionFile
 
 
@@ -32,6 +35,13 @@ class Transport(Protocol):
 
     def restart(self) -> None:
         """Start over in a new process on the next call (nothing of the old one carries over)."""
+
+    def fetch(self, name: str, *, what: str) -> bytes:
+        """A file the code wrote in its exchange folder during the last call, read from outside
+        its process; InvalidResult (saying why) when there is no usable file."""
+
+    def verify(self, probe: str, args: dict[str, Any], *, what: str) -> Any:
+        """Run a verifier probe (it calls no student code) where no student code ever ran."""
 
     @property
     def pristine(self) -> bool:
@@ -108,6 +118,8 @@ def unwrap(reply: Any, what: str, *, rid: str | None = None, probe: str | None =
         )
     if kind == "invalid":
         raise errors.InvalidResult(who, message)
+    if kind == "tampered":
+        raise errors.Tampered(who, message)
     if kind == "inspect":
         raise errors.InvalidResult(
             who, f"the grader could not inspect what your code returned ({message})"
@@ -131,10 +143,26 @@ class InProcessTransport:
 
         probes.import_all()
         self._probes = probes
+        self.files = tempfile.mkdtemp(prefix="grader-exchange-")
+        """The exchange folder probes write files in (ProbeContext.files)."""
+        self._dispatch = probes.dispatcher(files=self.files)
         self.sections: dict[str, types.ModuleType] = dict(sections or {})
         self.sources = dict(sources or {})
         self.device = device
         self.failed: dict[str, errors.SectionUnavailable] = {}
+
+    def fetch(self, name: str, *, what: str) -> bytes:
+        """A file the code wrote in the exchange folder (read as the sandbox reads it)."""
+        try:
+            return read_without_links([self.files, name], MAX_FETCH_BYTES)
+        except FileUnreadable as exc:
+            raise errors.InvalidResult(what, f"the file it wrote cannot be read: {exc}") from None
+
+    def verify(self, probe: str, args: dict[str, Any], *, what: str) -> Any:
+        """A verifier probe, run here too: in-process grading is unprotected anyway."""
+        if probe not in self._probes.VERIFIERS:
+            raise ValueError(f"{probe} is not a verifier probe")
+        return self.call(probe, args, seed=0, what=what)
 
     def _ensure_section(self, section: str) -> None:
         if section in self.sections:
@@ -151,7 +179,7 @@ class InProcessTransport:
             self.failed[section] = errors.SectionUnavailable(section, reason)
             raise self.failed[section]
         reply = wire.decode(
-            self._probes.dispatch(
+            self._dispatch(
                 self.sections,
                 {
                     "op": "load",
@@ -185,17 +213,18 @@ class InProcessTransport:
         return True
 
     def call(self, probe: str, args: dict[str, Any], *, seed: int, what: str) -> Any:
-        self._ensure_section(probe.split(".", 1)[0])
+        if probe not in self._probes.VERIFIERS:
+            self._ensure_section(probe.split(".", 1)[0])
         # Round-trip the arguments too, so a probe sees exactly what it would see in a child.
         request = wire.decode(
             wire.encode({"op": "call", "probe": probe, "args": args, "seed": seed, "id": "local"}),
             trusted=True,
         )
-        reply = wire.decode(self._probes.dispatch(self.sections, request, self.device))
+        reply = wire.decode(self._dispatch(self.sections, request, self.device))
         return unwrap(reply, what, rid="local", probe=probe)
 
     def close(self) -> None:
-        pass
+        shutil.rmtree(self.files, ignore_errors=True)
 
     def describe(self) -> dict[str, Any]:
         return {"transport": "in-process", "protected": False, "layers": {}}

@@ -132,7 +132,7 @@ def test_a_hang_costs_one_call_and_the_next_call_gets_a_new_child(zygote) -> Non
 
 def test_a_crash_is_reported_with_its_signal(zygote) -> None:
     """Does a segfault in student code surface as ChildDied naming SIGSEGV?"""
-    code = "import ctypes\nclass MLP(nn.Module):\n    def __init__(self, *a):\n        super().__init__()\n        ctypes.string_at(0)\n"
+    code = "import faulthandler\nclass MLP(nn.Module):\n    def __init__(self, *a):\n        super().__init__()\n        faulthandler._read_null()\n"
     t = transport(zygote, code)
     try:
         with pytest.raises(errors.ChildDied) as info:
@@ -218,7 +218,7 @@ def test_a_reply_over_the_size_limit_is_refused_unread(zygote) -> None:
 
 def test_a_forked_copy_of_the_child_cannot_answer(zygote) -> None:
     """If student code forks and both copies return, does the parent still get exactly one reply per
-    request (the copy is disowned), so later calls stay in step?"""
+    request (the copy is disowned; under seccomp the fork is refused), so later calls stay in step?"""
     code = (
         "import os\n"
         "class NestMLP(nn.Module):\n"
@@ -227,7 +227,10 @@ def test_a_forked_copy_of_the_child_cannot_answer(zygote) -> None:
         "        self.net = nn.Sequential(nn.LazyLinear(64), nn.ReLU(), nn.LazyLinear(32), nn.ReLU())\n"
         "        self.linear = nn.LazyLinear(16)\n"
         "    def forward(self, X):\n"
-        "        os.fork()\n"
+        "        try:\n"
+        "            os.fork()\n"
+        "        except OSError:\n"
+        "            pass\n"
         "        return self.linear(self.net(X))\n"
     )
     t = transport(zygote, code)

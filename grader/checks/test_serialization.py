@@ -7,7 +7,10 @@ mutant in tests/mutants/serialization/.
 
 from __future__ import annotations
 
+import io
 import math
+import os
+import pickle
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -16,13 +19,13 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grader import specs
+from grader import specs, training
 from grader import strategies as gs
 from grader.compare import Expect
 from grader.errors import SAFE_EXCEPTION_NAMES, describe
+from grader.objects import SAVABLE_DTYPES, VIEWS, build_object, describe_object
 from grader.plugin import check
-from grader.probes import serialization as probes
-from grader.submission import Submission
+from grader.submission import ProcessEnded, Submission
 
 # -- what the child says, made safe to show -------------------------------------------------------
 # Feedback repeats no free text from the child (it could echo hidden inputs): type and exception
@@ -85,11 +88,11 @@ class Leaf:
 
 
 @st.composite
-def leaves(draw: Any, dtypes: tuple[str, ...] = probes.SAVABLE_DTYPES, max_ndim: int = 3) -> Leaf:
+def leaves(draw: Any, dtypes: tuple[str, ...] = SAVABLE_DTYPES, max_ndim: int = 3) -> Leaf:
     """A tensor of a savable dtype, 0 to ``max_ndim`` dimensions of 0 to 4, maybe a view."""
     dtype_name = draw(st.sampled_from(dtypes))
     shape = tuple(draw(st.lists(st.integers(0, 4), max_size=max_ndim)))
-    view = draw(st.sampled_from(probes.VIEWS))
+    view = draw(st.sampled_from(VIEWS))
     seed = draw(gs.seeds())
     itemsize = getattr(torch, dtype_name).itemsize
     generator = torch.Generator().manual_seed(seed)
@@ -162,7 +165,17 @@ def reference(tree: Any, leaf_specs: list[dict[str, Any]]) -> tuple[Any, list[di
     bytes); describing the original spares a round trip through a file per object."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "ComplexHalf support is experimental"
-        return probes.describe_object(probes.build_object(tree, leaf_specs))
+        return describe_object(build_object(tree, leaf_specs))
+
+
+def pytorch_file(value: Any, **save_options: Any) -> bytes:
+    """The bytes torch.save writes for ``value`` (built here, in the grading process): the file a
+    submission's load must read. The grader never torch.loads what a child sent."""
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.save(value, buffer, **save_options)
+    return buffer.getvalue()
 
 
 def well_formed(node: Any, leaf_count: int, depth: int = 0) -> bool:
@@ -172,7 +185,7 @@ def well_formed(node: Any, leaf_count: int, depth: int = 0) -> bool:
     kind, body = node
     if kind in ("list", "tuple"):
         return type(body) is list and all(well_formed(c, leaf_count, depth + 1) for c in body)
-    if kind == "dict":
+    if kind in DICT_KINDS:
         return type(body) is list and all(
             type(e) is list
             and len(e) == 2
@@ -183,6 +196,9 @@ def well_formed(node: Any, leaf_count: int, depth: int = 0) -> bool:
     if kind == "tensor":
         return type(body) is int and 0 <= body < leaf_count
     return kind == "other" and type(body) is str
+
+
+DICT_KINDS = ("dict", "OrderedDict")
 
 
 def _kind(node: list[Any]) -> str:
@@ -211,7 +227,7 @@ def compare_trees(
             return
         for index, (e, g) in enumerate(zip(expected[1], got[1])):
             compare_trees(expect, f"{path}[{index}]", e, exp_leaves, g, got_leaves, device, hint)
-    elif kind == "dict":
+    elif kind in DICT_KINDS:
         exp_keys = [k for k, _ in expected[1]]
         got_keys = [k for k, _ in got[1]]
         if exp_keys != got_keys:
@@ -270,6 +286,8 @@ def compare_leaf(
 
 
 ROUND_TRIP_HINT = "torch.save(obj, path) and torch.load(path, weights_only=True) keep all of this"
+SAVE_HINT = "save with torch.save(obj, path): the file must be one torch.load(path, weights_only=True) reads"
+LOAD_HINT = "load with torch.load(path, weights_only=True)"
 
 
 def _expect_count(expect: Expect, what: str, count: int, got: list[Any]) -> None:
@@ -279,36 +297,70 @@ def _expect_count(expect: Expect, what: str, count: int, got: list[Any]) -> None
         expect.verify()
 
 
-def _expect_round_trip(submission: Submission, objects: Objects, subject: str) -> None:
-    got = submission.call(
-        "serialization.round_trip", what="save/load", objects=objects.trees, leaves=objects.leaves
-    )
-    expect = Expect(subject)
-    device = torch.device(submission.device).type
-    _expect_count(expect, "load(path)", len(objects.trees), got)
-    for index, (tree, report) in enumerate(zip(objects.trees, got)):
-        exp_tree, exp_leaves = reference(tree, objects.leaves)
-        path = "load(path)" if len(objects.trees) == 1 else f"object #{index + 1}: load(path)"
-        if not well_formed(report["tree"], len(report["leaves"])):
-            expect.add(path, "form", "a description of the loaded object", "an unreadable reply")
+def _expect_described(
+    expect: Expect,
+    drawn: Objects,
+    reports: list[dict[str, Any]],
+    *,
+    what: str,
+    device: str,
+    refused: str,
+    hint: str,
+) -> None:
+    """Each report (a described object, or the error that reading it raised) against the drawn
+    object it should be, bit for bit."""
+    _expect_count(expect, what, len(drawn.trees), reports)
+    for index, (tree, report) in enumerate(zip(drawn.trees, reports)):
+        path = what if len(drawn.trees) == 1 else f"object #{index + 1}: {what}"
+        if report["error"] is not None:
+            expect.add(path, "exception", "no exception", safe_error(report["error"]), hint=refused)
             continue
+        if not well_formed(report["tree"], len(report["leaves"])):
+            expect.add(path, "form", "a description of the object", "an unreadable reply")
+            continue
+        exp_tree, exp_leaves = reference(tree, drawn.leaves)
         compare_trees(
-            expect,
-            path,
-            exp_tree,
-            exp_leaves,
-            report["tree"],
-            report["leaves"],
-            device,
-            ROUND_TRIP_HINT,
+            expect, path, exp_tree, exp_leaves, report["tree"], report["leaves"], device, hint
         )
+
+
+def _expect_round_trip(submission: Submission, drawn: Objects, subject: str) -> None:
+    """save writes a file PyTorch reads back as the object (read outside the submission's
+    process, by a process that never ran its code), and load reads PyTorch's file of it."""
+    expect = Expect(subject)
+    what = "save(obj, path)"
+    count = submission.call(
+        "serialization.save_objects", what=what, trees=drawn.trees, leaves=drawn.leaves
+    )
+    files = [submission.fetch(f"object{index}.pt", what=what) for index in range(count)]
+    read = submission.verify("serialization.describe_files", what=what, files=files)
+    _expect_described(
+        expect,
+        drawn,
+        read,
+        what="torch.load(the file save wrote, weights_only=True)",
+        device="cpu",  # read with map_location="cpu"
+        refused=SAVE_HINT,
+        hint=ROUND_TRIP_HINT,
+    )
+    data = [pytorch_file(build_object(tree, drawn.leaves)) for tree in drawn.trees]
+    got = submission.call("serialization.load_files", what="load(path)", files=data)
+    _expect_described(
+        expect,
+        drawn,
+        got,
+        what="load(a file torch.save wrote)",
+        device="cpu",
+        refused=LOAD_HINT,
+        hint=ROUND_TRIP_HINT,
+    )
     expect.verify()
 
 
 @st.composite
 def every_dtype(draw: Any) -> Objects:
     """One dict holding a tensor of every savable dtype (shapes and views drawn)."""
-    drawn = {name: draw(leaves(dtypes=(name,), max_ndim=2)) for name in probes.SAVABLE_DTYPES}
+    drawn = {name: draw(leaves(dtypes=(name,), max_ndim=2)) for name in SAVABLE_DTYPES}
     return objects_of([drawn])
 
 
@@ -318,7 +370,7 @@ def every_dtype(draw: Any) -> Objects:
 def test_save_load_round_trips_every_dtype(submission: Submission, objects: Objects) -> None:
     """load(save(obj)) gives back tensors of every dtype torch.save supports (bool, bfloat16, complex, float8, uint64, …) with the same shape and bit-for-bit values.
     Catches: tensors stored as Python lists (tolist), which loses the dtype."""
-    with describe(f"a dict with one tensor of each of the {len(probes.SAVABLE_DTYPES)} dtypes"):
+    with describe(f"a dict with one tensor of each of the {len(SAVABLE_DTYPES)} dtypes"):
         _expect_round_trip(submission, objects, "save/load round trip")
 
 
@@ -328,9 +380,9 @@ def test_save_load_round_trips_every_dtype(submission: Submission, objects: Obje
 def test_save_load_round_trips_nested_structures(submission: Submission, drawn: list[Any]) -> None:
     """Nested lists, tuples and str-keyed dicts of tensors (0-size ones and non-contiguous views too) come back with the same structure, dtypes, shapes and values.
     Catches: tuples coming back as lists (the structure converted before saving)."""
-    objects = objects_of(drawn)
-    with describe(objects.describe()):
-        _expect_round_trip(submission, objects, "save/load round trip")
+    drawn_objects = objects_of(drawn)
+    with describe(drawn_objects.describe()):
+        _expect_round_trip(submission, drawn_objects, "save/load round trip")
 
 
 @check("serialization.save", points=1, visibility="hidden")
@@ -339,32 +391,43 @@ def test_save_load_round_trips_nested_structures(submission: Submission, drawn: 
 def test_load_honours_map_location(submission: Submission, drawn: list[Any]) -> None:
     """load(path, map_location=...) puts every tensor on that device, as torch.load does.
     Catches: load ignoring its map_location argument."""
-    objects = objects_of(drawn)
-    map_to = "meta" if submission.device == "cpu" else "cpu"
-    with describe(f'{objects.describe()}, loaded with map_location="{map_to}"'):
+    drawn_objects = objects_of(drawn)
+    map_to = "meta"
+    with describe(f'{drawn_objects.describe()}, loaded with map_location="{map_to}"'):
+        data = [
+            pytorch_file(build_object(tree, drawn_objects.leaves)) for tree in drawn_objects.trees
+        ]
         got = submission.call(
-            "serialization.round_trip",
-            what="load",
-            objects=objects.trees,
-            leaves=objects.leaves,
+            "serialization.load_files",
+            what=f'load(path, map_location="{map_to}")',
+            files=data,
             map_to=map_to,
         )
         expect = Expect(f'load(path, map_location="{map_to}")')
         hint = "pass map_location on to torch.load"
-        _expect_count(expect, "load(path)", len(objects.trees), got)
-        for index, report in enumerate(got):
-            mapped = report["mapped"]
+        _expect_count(expect, "load(path)", len(drawn_objects.trees), got)
+        for index, (tree, report) in enumerate(zip(drawn_objects.trees, got)):
+            where = f"object #{index + 1}"
+            if report["error"] is not None:
+                expect.add(
+                    where, "exception", "no exception", safe_error(report["error"]), hint=hint
+                )
+                continue
+            expected_tree, _ = reference(tree, drawn_objects.leaves)
             expect.true(
-                f"object #{index + 1}",
-                report["tree"] == mapped["tree"],
+                where,
+                report["tree"] == expected_tree,
                 attribute="structure",
                 expected="the same as without map_location",
                 got="another structure",
                 hint=hint,
             )
-            devices = [d if d in ("cpu", "cuda", "meta") else "elsewhere" for d in mapped["leaves"]]
+            devices = [
+                leaf["device"] if leaf["device"] in ("cpu", "cuda", "meta") else "elsewhere"
+                for leaf in report["leaves"]
+            ]
             expect.equal(
-                f"object #{index + 1}: devices",
+                f"{where}: devices",
                 [map_to] * len(devices),
                 devices,
                 attribute="device",
@@ -373,41 +436,85 @@ def test_load_honours_map_location(submission: Submission, drawn: list[Any]) -> 
         expect.verify()
 
 
+class _Payload:
+    """An object whose unpickling calls ``call(*args)``: what a malicious file carries."""
+
+    def __init__(self, call: Any, *args: Any) -> None:
+        self.call, self.args = call, args
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return (self.call, self.args)
+
+
+FILE_KINDS = {
+    "zip": "a torch.save file",
+    "legacy": "a torch.save file in the old (non-zip) format",
+    "pickle": "a plain pickle file",
+}
+PAYLOAD_EXIT = 86
+"""The status a child exits with when a file's pickled call runs (os._exit(86)): the grader sees
+it from outside the process, so no code in there can hide it."""
+
+
+def payload_file(kind: str, *, ends_process: bool) -> bytes:
+    """A file of ``kind`` holding a tensor and an object whose unpickling calls os._exit(86)
+    (where the process may end: the sandbox) or raises SystemExit(86) (in-process grading)."""
+    if ends_process:
+        payload = _Payload(os._exit, PAYLOAD_EXIT)
+    else:
+        payload = _Payload(exec, f"raise SystemExit({PAYLOAD_EXIT})")
+    obj = {"weight": torch.zeros(2), "extra": payload}
+    if kind == "zip":
+        return pytorch_file(obj)
+    if kind == "legacy":
+        return pytorch_file(obj, _use_new_zipfile_serialization=False)
+    return pickle.dumps(obj)
+
+
 @check("serialization.save", points=2, visibility="hidden")
 def test_load_refuses_files_that_would_run_code(submission: Submission) -> None:
     """load raises on a file carrying a pickled function call (zip, legacy and plain pickle formats), and the call never runs.
     Catches: torch.load(..., weights_only=False) (or pickle.load), which runs whatever the file names."""
-    kinds = list(probes.FILE_KINDS)
     with describe("files holding a tensor and an object whose unpickling calls a function"):
-        got = submission.call("serialization.refuses_code", what="load", kinds=kinds)
         expect = Expect("load(path)")
         hint = (
             "read files with torch.load(path, weights_only=True): it refuses anything but tensors "
             "and plain containers, so a malicious file cannot run code on your machine"
         )
-        if [report["kind"] for report in got] != kinds:
-            expect.add("load(path)", "reports", "one per file", "reports on other files")
-            expect.verify()
-        for report in got:
-            where = f"on {probes.FILE_KINDS[report['kind']]}"
+        for kind, words in FILE_KINDS.items():
+            where = f"on {words}"
+            got = submission.call(
+                "serialization.load_payload",
+                what="load(path)",
+                data=payload_file(kind, ends_process=submission.may_end_process),
+                may_end=True,
+            )
+            ran = isinstance(got, ProcessEnded) and got.exit_code == PAYLOAD_EXIT
+            if not ran and not isinstance(got, ProcessEnded):
+                error = got["error"]
+                ran = error is not None and error["type"] == "SystemExit"
+            if isinstance(got, ProcessEnded) and not ran:
+                expect.add(
+                    where, "process", "it keeps running", f"it ended ({got.status})", hint=hint
+                )
+                continue
             expect.true(
                 where,
-                not report["ran"],
+                not ran,
                 attribute="code execution",
                 expected="the pickled call never runs",
                 got="the call ran while loading",
                 hint=hint,
             )
-            expect.true(
-                where,
-                report["raised"],
-                attribute="refusal",
-                expected="an exception (the file is refused)",
-                got=f"it returned a {safe_type(report['returned'])}"
-                if not report["raised"]
-                else "",
-                hint=hint,
-            )
+            if not ran:
+                expect.true(
+                    where,
+                    got["raised"],
+                    attribute="refusal",
+                    expected="an exception (the file is refused)",
+                    got=f"it returned a {safe_type(got['returned'])}" if not got["raised"] else "",
+                    hint=hint,
+                )
         expect.verify()
 
 
@@ -545,6 +652,11 @@ def state_of(spec: dict[str, Any]) -> list[tuple[str, torch.Tensor]]:
     return [(k, v.detach()) for k, v in net.state_dict().items()]
 
 
+def state_file(spec: dict[str, Any]) -> bytes:
+    """torch.save(net.state_dict()) of the spec's net, written here: the file load_params reads."""
+    return pytorch_file(specs.build(spec, torch.nn.Sequential, []).state_dict())
+
+
 # -- save_params / load_params -------------------------------------------------------------------
 
 
@@ -558,7 +670,10 @@ def test_save_params_file_holds_exactly_the_state_dict(
     Catches: torch.save(net, path) — the whole module, which only loads with code execution allowed."""
     spec = spec_of(arch, seed)
     with describe(f"save_params({describe_arch(arch)}, path)"):
-        file = submission.call("serialization.save_params", what="save_params", spec=spec)
+        what = "save_params(net, path)"
+        submission.call("serialization.save_params", what=what, spec=spec)
+        data = submission.fetch("params.pt", what=what)
+        (file,) = submission.verify("serialization.describe_files", what=what, files=[data])
         expect = Expect("the file save_params wrote")
         hint = "torch.save(net.state_dict(), path): the dictionary of tensors, not the module"
         if file["error"] is not None:
@@ -571,20 +686,32 @@ def test_save_params_file_holds_exactly_the_state_dict(
                 hint=hint,
             )
             expect.verify()
-        if file["type"] not in ("dict", "OrderedDict"):
+        tree = file["tree"]
+        if not well_formed(tree, len(file["leaves"])) or tree[0] not in DICT_KINDS:
+            kind = (
+                tree[1]
+                if well_formed(tree, len(file["leaves"])) and tree[0] == "other"
+                else "object of another type"
+            )
             expect.add(
                 "content",
                 "type",
                 "a dict (net.state_dict())",
-                f"a {safe_type(file['type'])}",
+                f"a {safe_type(str(kind))}",
                 hint=hint,
             )
             expect.verify()
         state = state_of(spec)
         keys = [k for k, _ in state]
-        if expect.equal("keys", keys, safe_keys(file["keys"], keys), attribute="keys", hint=hint):
-            for (key, value), saved in zip(state, file["values"]):
-                expect.close(f"[{key!r}]", value, saved, rtol=0.0, atol=0.0, hint=hint)
+        saved = [(key, node) for key, node in tree[1]]
+        if expect.equal(
+            "keys", keys, safe_keys([k for k, _ in saved], keys), attribute="keys", hint=hint
+        ):
+            for (key, value), (_, node) in zip(state, saved):
+                exp_tree, exp_leaves = describe_object(value)
+                compare_trees(
+                    expect, f"[{key!r}]", exp_tree, exp_leaves, node, file["leaves"], "cpu", hint
+                )
         expect.verify()
 
 
@@ -605,7 +732,7 @@ def test_load_params_fills_the_given_net(
         got = submission.call(
             "serialization.load_params",
             what="load_params",
-            saved=saved,
+            saved=state_file(saved),
             target=spec_of(arch, other),
             X=X,
         )
@@ -664,7 +791,7 @@ def test_load_params_is_strict(
         got = submission.call(
             "serialization.load_params",
             what="load_params",
-            saved=spec_of(saved, seed),
+            saved=state_file(spec_of(saved, seed)),
             target=spec_of(target, seed + 1),
         )
         saved_keys, target_keys = state_keys(saved), state_keys(target)
@@ -959,11 +1086,11 @@ def uninterrupted(case: dict[str, Any], device: str) -> list[tuple[str, torch.Te
     """PyTorch's 2k steps in one go, from the same start and the same seed."""
     devices = [torch.device(device).index or 0] if device.startswith("cuda") else []
     with torch.random.fork_rng(devices=devices):
-        net = probes.build_net(case["net"], device)
-        optimizer = probes.make_optimizer(case["optimizer"], net)
-        probes.seed_rng(case["seed"], device)
+        net = training.build_net(case["net"], device)
+        optimizer = training.make_optimizer(case["optimizer"], net)
+        training.seed_rng(case["seed"], device)
         data = (case["X"].to(device), case["Y"].to(device))
-        probes.train(net, optimizer, 2 * case["k"], data, case["batch"], case["random_batches"])
+        training.train(net, optimizer, 2 * case["k"], data, case["batch"], case["random_batches"])
     return [(k, v.detach().to("cpu")) for k, v in net.state_dict().items()]
 
 
@@ -972,6 +1099,21 @@ OPTIMIZER_NAMES = {
     "momentum": "SGD(lr=0.05, momentum=0.9)",
     "sgd": "SGD(lr=0.05)",
 }
+
+
+def _resumed(submission: Submission, sent: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Train and save_checkpoint in the code's process; then, in a new process (nothing kept in
+    memory survives), load_checkpoint from those files' bytes and train on. The final states."""
+    what = "save_checkpoint(path, net, optimizer, step)"
+    count = submission.call("serialization.checkpoint_save", what=what, cases=sent)
+    files = [submission.fetch(f"checkpoint{index}.pt", what=what) for index in range(count)]
+    submission.start_over("serialization")
+    return submission.call(
+        "serialization.checkpoint_resume",
+        what="load_checkpoint(path, net, optimizer)",
+        cases=sent,
+        files=files,
+    )
 
 
 def _describe_case(case: dict[str, Any]) -> str:
@@ -990,7 +1132,7 @@ def _expect_resumes(
     if len(set(described)) == 1 and len(described) > 1:
         described = [f"{len(described)} runs (other data) of: {described[0]}"]
     with describe("; ".join(described)):
-        got = submission.call("serialization.checkpoint", what="save/load_checkpoint", cases=sent)
+        got = _resumed(submission, sent)
         expect = Expect(subject)
         exact = not submission.device.startswith("cuda")  # bitwise on the CPU
         _expect_count(expect, "training runs", len(cases), got)
@@ -1024,7 +1166,7 @@ def test_load_checkpoint_returns_the_saved_step(
     with describe(
         f"save_checkpoint(path, net, optimizer, step={cases[0]['step']}), then load_checkpoint"
     ):
-        got = submission.call("serialization.checkpoint", what="save/load_checkpoint", cases=sent)
+        got = _resumed(submission, sent)
         expect = Expect("load_checkpoint(path, net, optimizer)")
         _expect_count(expect, "training runs", len(cases), got)
         expect.equal(

@@ -26,9 +26,14 @@ from grader import notebooks, wire
 ProbeFunction = Callable[..., Any]
 PROBES: dict[str, ProbeFunction] = {}
 SCHEMAS: dict[str, Any] = {}
+VERIFIERS: set[str] = set()
+"""Probes that never call student code: they run in a verifier process (no student code there)
+and decide facts about files the submission wrote (grader/boundary.py, kind (b))."""
 
 
-def probe(name: str, *, returns: Any) -> Callable[[ProbeFunction], ProbeFunction]:
+def probe(
+    name: str, *, returns: Any, verifier: bool = False
+) -> Callable[[ProbeFunction], ProbeFunction]:
     """Register a probe under ``<section>.<what>`` with the shape of its reply (grader.schema)."""
 
     def register(fn: ProbeFunction) -> ProbeFunction:
@@ -36,6 +41,8 @@ def probe(name: str, *, returns: Any) -> Callable[[ProbeFunction], ProbeFunction
             raise ValueError(f"probe {name} registered twice")
         PROBES[name] = fn
         SCHEMAS[name] = returns
+        if verifier:
+            VERIFIERS.add(name)
         return fn
 
     return register
@@ -98,12 +105,26 @@ def student_trace(exc: BaseException, filenames: set[str]) -> str:
     return "\n".join(lines)
 
 
+class TamperedSignal(ProbeSignal):
+    kind = "tampered"
+
+
 class ProbeContext:
     """What a probe may use: the loaded sections, the device, and ``run`` for student calls."""
 
-    def __init__(self, sections: dict[str, types.ModuleType], device: str) -> None:
+    def __init__(
+        self,
+        sections: dict[str, types.ModuleType],
+        device: str,
+        *,
+        tampered: Callable[[], list[str]] | None = None,
+        files: str = "",
+    ) -> None:
         self.sections = sections
         self.device = device
+        self._tampered = tampered
+        self.files = files
+        """The exchange folder: files the grader reads from outside this process after the call."""
         self.filenames = {getattr(m, "__file__", "") for m in sections.values()}
         for module in sections.values():
             self.filenames |= STUDENT_FILES.get(module, frozenset())
@@ -127,23 +148,32 @@ class ProbeContext:
             raise StudentRaised(f"{section}.{name}", _safe_str(exc), type(exc).__name__) from None
 
     def run(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Call student code; any exception it raises is the student's, named by ``what``."""
+        """Call student code; any exception it raises is the student's, named by ``what``. Once
+        it returns, nothing the probe relies on may have been replaced (``tampered``)."""
         try:
-            return fn(*args, **kwargs)
-        except NotImplementedError as exc:
-            if self._raised_in_student_file(exc):
-                raise NotAttemptedSignal(what) from None
-            raise StudentRaised(
-                what, _safe_str(exc), "NotImplementedError", student_trace(exc, self.filenames)
-            ) from None
-        except (SystemExit, KeyboardInterrupt) as exc:
-            raise ExitSignal(what, f"{type(exc).__name__} ({_safe_str(exc)})") from None
-        except ProbeSignal:
-            raise
+            result = fn(*args, **kwargs)
         except BaseException as exc:
-            raise StudentRaised(
-                what, _safe_str(exc), type(exc).__name__, student_trace(exc, self.filenames)
-            ) from None
+            self._check_untampered(what)
+            raise self._signal(what, exc) from None
+        self._check_untampered(what)
+        return result
+
+    def _check_untampered(self, what: str) -> None:
+        changed = self._tampered() if self._tampered is not None else []
+        if changed:
+            raise TamperedSignal(what, _changed_text(changed))
+
+    def _signal(self, what: str, exc: BaseException) -> BaseException:
+        """The signal an exception from student code becomes."""
+        if isinstance(exc, ProbeSignal):
+            return exc
+        if isinstance(exc, (SystemExit, KeyboardInterrupt)):
+            return ExitSignal(what, f"{type(exc).__name__} ({_safe_str(exc)})")
+        if isinstance(exc, NotImplementedError) and self._raised_in_student_file(exc):
+            return NotAttemptedSignal(what)
+        return StudentRaised(
+            what, _safe_str(exc), type(exc).__name__, student_trace(exc, self.filenames)
+        )
 
     def _raised_in_student_file(self, exc: BaseException) -> bool:
         frames = traceback.extract_tb(exc.__traceback__)
@@ -294,58 +324,79 @@ def _error(
 
 # -- one request, one reply -------------------------------------------------------------------
 
+Dispatch = Callable[[dict[str, types.ModuleType], dict[str, Any], str], bytes]
 
-def dispatch(sections: dict[str, types.ModuleType], request: dict[str, Any], device: str) -> bytes:
-    """Handle a request and return the encoded reply, tagged with the request's id. Never raises."""
-    rid = request.get("id", "") if isinstance(request, dict) else ""
-    try:
-        op = request.get("op")
-        if op == "load":
-            reply = load_section(
-                sections, request["section"], request["filename"], request["source"]
-            )
-        elif op == "call":
-            reply = _call(sections, request, device)
-        elif op == "ping":
-            reply = {"ok": "pong"}
-        else:
-            reply = _error("internal", str(op), f"unknown request {op!r}")
+
+def dispatcher(*, tampered: Callable[[], list[str]] | None = None, files: str = "") -> Dispatch:
+    """A dispatch function: one request in, one encoded reply out, tagged with the request's id;
+    it never raises. Bound now to a private copy of the probe table and to the functions it
+    calls, so that nothing rebound later in this package changes which probe answers.
+
+    ``tampered`` (in the sandbox child, from ``grader.sandbox.guard``) lists what student code
+    replaced in the namespaces probes rely on (and puts it back). It runs after every student call
+    (``ProbeContext.run``) and before every reply; anything found turns the reply into a
+    "tampered" error: what the probe saw after the change cannot be trusted. ``files`` is the
+    exchange folder probes write and read files in (``ProbeContext.files``)."""
+    table = types.MappingProxyType(dict(PROBES))
+    encode, error, load, safe_str = wire.encode, _error, load_section, _safe_str
+    context, seed_all, enable_grad = ProbeContext, _seed_everything, torch.enable_grad
+
+    def call(sections: dict[str, types.ModuleType], request: dict[str, Any], device: str) -> Any:
+        name = request["probe"]
+        fn = table.get(name)
+        if fn is None:
+            return error("internal", name, f"no probe named {name}")
+        seed_all(request.get("seed", 0), device)
+        ctx = context(sections, device, tampered=tampered, files=files)
         try:
-            return wire.encode({"id": rid, **reply})
-        except wire.WireError as exc:
-            return wire.encode(
-                {"id": rid, **_error("invalid", request.get("probe", "probe"), str(exc))}
+            with enable_grad():
+                return {"ok": fn(ctx, **request.get("args", {}))}
+        except ProbeSignal as signal:
+            return error(signal.kind, signal.what, signal.message, signal.exc_type, signal.trace)
+        except (SystemExit, KeyboardInterrupt) as exc:
+            return error("exit", name, f"{type(exc).__name__} while inspecting the result")
+        except RecursionError:
+            return error("invalid", name, "the result is nested too deeply (recursion)")
+        except Exception as exc:
+            # Outside ctx.run: usually a student object misbehaving when the probe inspects it.
+            return error(
+                "inspect", name, f"{type(exc).__name__}: {safe_str(exc)}", type(exc).__name__
             )
-    except BaseException as exc:  # a probe bug, or student code that escaped ctx.run
-        return wire.encode(
-            {"id": rid, **_error("internal", "probe", f"{type(exc).__name__}: {_safe_str(exc)}")}
-        )
+
+    def dispatch(
+        sections: dict[str, types.ModuleType], request: dict[str, Any], device: str
+    ) -> bytes:
+        rid = request.get("id", "") if isinstance(request, dict) else ""
+        try:
+            op = request.get("op")
+            if op == "load":
+                reply = load(sections, request["section"], request["filename"], request["source"])
+            elif op == "call":
+                reply = call(sections, request, device)
+            elif op == "ping":
+                reply = {"ok": "pong"}
+            else:
+                reply = error("internal", str(op), f"unknown request {op!r}")
+            changed = tampered() if tampered is not None else []
+            if changed:
+                reply = error("tampered", str(request.get("probe", op)), _changed_text(changed))
+            try:
+                return encode({"id": rid, **reply})
+            except wire.WireError as exc:
+                return encode(
+                    {"id": rid, **error("invalid", request.get("probe", "probe"), str(exc))}
+                )
+        except BaseException as exc:  # a probe bug, or student code that escaped ctx.run
+            return encode(
+                {"id": rid, **error("internal", "probe", f"{type(exc).__name__}: {safe_str(exc)}")}
+            )
+
+    return dispatch
 
 
-def _call(
-    sections: dict[str, types.ModuleType], request: dict[str, Any], device: str
-) -> dict[str, Any]:
-    name = request["probe"]
-    fn = PROBES.get(name)
-    if fn is None:
-        return _error("internal", name, f"no probe named {name}")
-    seed = request.get("seed", 0)
-    _seed_everything(seed, device)
-    ctx = ProbeContext(sections, device)
-    try:
-        with torch.enable_grad():
-            return {"ok": fn(ctx, **request.get("args", {}))}
-    except ProbeSignal as signal:
-        return _error(signal.kind, signal.what, signal.message, signal.exc_type, signal.trace)
-    except (SystemExit, KeyboardInterrupt) as exc:
-        return _error("exit", name, f"{type(exc).__name__} while inspecting the result")
-    except RecursionError:
-        return _error("invalid", name, "the result is nested too deeply (recursion)")
-    except Exception as exc:
-        # Outside ctx.run: usually a student object misbehaving when the probe inspects it.
-        return _error(
-            "inspect", name, f"{type(exc).__name__}: {_safe_str(exc)}", type(exc).__name__
-        )
+def _changed_text(changed: list[str]) -> str:
+    shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+    return f"your code replaced {shown}"
 
 
 def _seed_everything(seed: int, device: str) -> None:

@@ -1,21 +1,23 @@
 """Probes for the ``serialization`` section (saving and loading). Run where the submission runs.
 
-Files go in a private ``tempfile.mkdtemp()`` directory (the sandbox child has its own ``/tmp``; the
-in-process transport uses the grader's, so every probe removes its directory again).
+What a file holds is never decided in the submission's process (grader/boundary.py, kind (b)):
 
-The helpers that build and describe objects (``build_object``, ``describe_object``) and the
-training loop of the checkpoint probe (``build_net``, ``make_optimizer``, ``train``) are shared with
-the checks, which run them in the parent: on the object given to ``save``, and for the uninterrupted
-run a resumed training must match bit for bit.
+- Files the submission's code writes go in the exchange folder (``ctx.files``); the grader reads
+  their bytes from outside the process (``Submission.fetch``) and has them described by
+  ``describe_files`` in a *verifier*: a process forked from the zygote that runs no student code.
+- Files the submission's code reads are PyTorch's own, written by the grader (``torch.save`` of
+  objects it built) and sent here as bytes.
+- A checkpoint is saved in one process and loaded in another (the grader restarts the child in
+  between), so nothing kept in memory can stand in for the file.
+- A file carrying a pickled call ends the process (``os._exit``) if that call runs, which the
+  grader sees from outside; nothing in here records it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
-import pickle
-import shutil
-import tempfile
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -23,62 +25,16 @@ from typing import Any
 import torch
 from torch import nn
 
-from grader import specs
+from grader import objects, specs, training
 from grader.probes import ProbeContext, StudentRaised, probe
 from grader.schema import ANY, TENSOR, ListOf, Optional, TupleOf, TupleOfAny
 
 SECTION = "serialization"
 
-# Every dtype torch.save/torch.load(weights_only=True) round-trips (quantized dtypes excluded: they
-# need a quantizer and are deprecated), as far as this torch has them. Tensors travel back as raw
-# bytes (uint8), so the wire needs no dtype of its own for them.
-_SAVABLE = (
-    "float32",
-    "float64",
-    "float16",
-    "bfloat16",
-    "complex64",
-    "complex128",
-    "complex32",
-    "int8",
-    "int16",
-    "int32",
-    "int64",
-    "uint8",
-    "uint16",
-    "uint32",
-    "uint64",
-    "bool",
-    "float8_e4m3fn",
-    "float8_e4m3fnuz",
-    "float8_e5m2",
-    "float8_e5m2fnuz",
-    "float8_e8m0fnu",
-    "float4_e2m1fn_x2",
-    "bits8",
-    "bits16",
-    "bits1x8",
-    "bits2x4",
-    "bits4x2",
-)
-SAVABLE_DTYPES = tuple(
-    name for name in _SAVABLE if isinstance(getattr(torch, name, None), torch.dtype)
-)
-VIEWS = ("none", "transpose", "step", "offset", "expand")
-
 LEAF = {"type": str, "dtype": str, "shape": TupleOfAny(int), "device": str, "bytes": TENSOR}
 ERROR = Optional({"type": str, "message": str})
 ENTRIES = ListOf(TupleOf(str, TENSOR))
-
-
-@contextlib.contextmanager
-def scratch_dir() -> Iterator[str]:
-    """A private directory for the probe's files, removed afterwards."""
-    path = tempfile.mkdtemp(prefix="grader-serialization-")
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
+DESCRIBED = {"tree": ANY, "leaves": ListOf(LEAF), "error": ERROR}
 
 
 def student_error(
@@ -91,191 +47,94 @@ def student_error(
         return None, {"type": raised.exc_type, "message": raised.message}
 
 
+def _write(ctx: ProbeContext, name: str, data: bytes) -> str:
+    """A file the grader sent (PyTorch's bytes) in the exchange folder; its path."""
+    path = os.path.join(ctx.files, name)
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+@contextlib.contextmanager
+def quietly() -> Iterator[None]:
+    """complex32 tensors warn "ComplexHalf support is experimental", and torch.load warns about a
+    plain pickle's protocol, on stderr (which a notebook's test cell must not write to)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        yield
+
+
 # -- objects of nested tensors ----------------------------------------------------------------
 
 
-def make_leaf(spec: dict[str, Any], device: str = "cpu") -> torch.Tensor:
-    """A tensor of any dtype from raw bytes, then (maybe) a non-contiguous view of it."""
-    dtype = getattr(torch, spec["dtype"])
-    base = spec["raw"].to(device).view(dtype).reshape(tuple(spec["shape"]))
-    view = spec["view"]
-    if view == "transpose" and base.dim() >= 2:
-        return base.transpose(0, -1)
-    if view == "step" and base.dim() >= 1:
-        return base[::2]
-    if view == "offset" and base.dim() >= 1:
-        return base[1:]
-    if view == "expand":
-        return base.unsqueeze(0).expand(2, *base.shape)
-    return base
-
-
-def build_object(tree: Any, leaves: list[dict[str, Any]], device: str = "cpu") -> Any:
-    """Replace each int leaf of a nested list/tuple/dict by the tensor it indexes."""
-    if type(tree) is int:
-        return make_leaf(leaves[tree], device)
-    if type(tree) is list:
-        return [build_object(t, leaves, device) for t in tree]
-    if type(tree) is tuple:
-        return tuple(build_object(t, leaves, device) for t in tree)
-    return {key: build_object(value, leaves, device) for key, value in tree.items()}
-
-
-_SAME_SIZE_INT = {1: torch.uint8, 2: torch.int16, 4: torch.int32, 8: torch.int64}
-
-
-def tensor_bytes(t: torch.Tensor) -> torch.Tensor:
-    """The values of a tensor of any dtype as a flat uint8 tensor (row-major)."""
-    t = t.detach()
-    if t.is_complex():
-        t = t.resolve_conj()
-    if t.element_size() == 16:  # complex128: no integer type that wide
-        t = torch.view_as_real(t)
-    if t.numel() == 0:
-        return torch.empty(0, dtype=torch.uint8)
-    if t.dtype not in _SAME_SIZE_INT.values():
-        t = t.view(_SAME_SIZE_INT[t.element_size()])  # same item size: fine for any strides
-    return t.contiguous().reshape(-1).view(torch.uint8).cpu()
-
-
-def describe_object(obj: Any) -> tuple[Any, list[dict[str, Any]]]:
-    """A loaded object as plain data: a tree of ["list", [...]], ["tuple", [...]],
-    ["dict", [[key, ...], ...]], ["tensor", index] and ["other", type name], with one report per
-    tensor (type, dtype, shape, device and its bytes)."""
-    leaves: list[dict[str, Any]] = []
-
-    def walk(value: Any) -> Any:
-        kind = type(value)
-        if kind is list or kind is tuple:
-            return [kind.__name__, [walk(v) for v in value]]
-        if kind is dict:
-            return ["dict", [[_key(k), walk(v)] for k, v in value.items()]]
-        if isinstance(value, torch.Tensor) and kind in (torch.Tensor, nn.Parameter):
-            leaves.append(
-                {
-                    "type": kind.__name__,
-                    "dtype": str(value.dtype).removeprefix("torch."),
-                    "shape": tuple(int(s) for s in value.shape),
-                    "device": value.device.type,
-                    "bytes": torch.empty(0, dtype=torch.uint8)
-                    if value.is_meta
-                    else tensor_bytes(value),
-                }
-            )
-            return ["tensor", len(leaves) - 1]
-        return ["other", kind.__name__]
-
-    return walk(obj), leaves
-
-
-def _key(key: Any) -> str:
-    return key if type(key) is str else f"<{type(key).__name__} key>"
-
-
-@probe(
-    "serialization.round_trip",
-    returns=ListOf(
-        {"tree": ANY, "leaves": ListOf(LEAF), "mapped": Optional({"tree": ANY, "leaves": ANY})}
-    ),
-)
-def round_trip(
-    ctx: ProbeContext, objects: list[Any], leaves: list[dict[str, Any]], map_to: str | None = None
-) -> list[dict[str, Any]]:
-    """save(obj) then load(path) for each object (and load(path, map_location=map_to) if given)."""
+@probe("serialization.save_objects", returns=int)
+def save_objects(ctx: ProbeContext, trees: list[Any], leaves: list[dict[str, Any]]) -> int:
+    """save(obj, <files>/object<i>.pt) for each object; the grader then reads the files."""
     save = ctx.definition(SECTION, "save")
+    with quietly():
+        for index, tree in enumerate(trees):
+            obj = objects.build_object(tree, leaves, ctx.device)
+            ctx.run("save(obj, path)", save, obj, os.path.join(ctx.files, f"object{index}.pt"))
+    return len(trees)
+
+
+@probe("serialization.load_files", returns=ListOf(DESCRIBED))
+def load_files(
+    ctx: ProbeContext, files: list[bytes], map_to: str | None = None
+) -> list[dict[str, Any]]:
+    """load(path) (or load(path, map_location=map_to)) of each file PyTorch wrote; what came back."""
     load = ctx.definition(SECTION, "load")
     reports = []
-    # complex32 tensors warn "ComplexHalf support is experimental" (on stderr, which a notebook's
-    # test cell must not write to).
-    with scratch_dir() as folder, warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        for index, tree in enumerate(objects):
-            obj = build_object(tree, leaves, ctx.device)
-            path = os.path.join(folder, f"object{index}.pt")
-            ctx.run("save(obj, path)", save, obj, path)
-            loaded = ctx.run("load(path)", load, path)
-            tree_got, leaves_got = describe_object(loaded)
-            report: dict[str, Any] = {"tree": tree_got, "leaves": leaves_got, "mapped": None}
-            if map_to is not None:
-                mapped = ctx.run(f'load(path, map_location="{map_to}")', load, path, map_to)
-                mapped_tree, mapped_leaves = describe_object(mapped)
-                report["mapped"] = {
-                    "tree": mapped_tree,
-                    "leaves": [leaf["device"] for leaf in mapped_leaves],
-                }
-            reports.append(report)
+    with quietly():
+        for index, data in enumerate(files):
+            path = _write(ctx, f"saved{index}.pt", data)
+            if map_to is None:
+                loaded, error = student_error(ctx, "load(path)", load, path)
+            else:
+                loaded, error = student_error(
+                    ctx, f'load(path, map_location="{map_to}")', load, path, map_to
+                )
+            tree, leaves = objects.describe_object(loaded) if error is None else (None, [])
+            reports.append({"tree": tree, "leaves": leaves, "error": error})
+    return reports
+
+
+@probe("serialization.describe_files", returns=ListOf(DESCRIBED), verifier=True)
+def describe_files(ctx: ProbeContext, files: list[bytes]) -> list[dict[str, Any]]:
+    """In the verifier (no student code here): each file as torch.load(weights_only=True) reads it."""
+    reports = []
+    with quietly():
+        for data in files:
+            try:
+                loaded = torch.load(io.BytesIO(data), weights_only=True, map_location="cpu")
+            except Exception as exc:  # what the file holds is the submission's doing
+                error = {"type": type(exc).__name__, "message": ""}
+                reports.append({"tree": None, "leaves": [], "error": error})
+                continue
+            tree, leaves = objects.describe_object(loaded)
+            reports.append({"tree": tree, "leaves": leaves, "error": None})
     return reports
 
 
 # -- files that would run code ----------------------------------------------------------------
 
-# Set by _pwned: the visible side effect a refused file must never have.
-PWNED: list[str] = []
-
-
-def _pwned(marker: str) -> str:
-    """What the crafted files call when unpickled without ``weights_only``."""
-    PWNED.append(marker)
-    with open(marker, "w") as f:
-        f.write("code ran while loading\n")
-    return marker
-
-
-class _Payload:
-    def __init__(self, marker: str) -> None:
-        self.marker = marker
-
-    def __reduce__(self) -> tuple[Any, tuple[str]]:
-        return (_pwned, (self.marker,))
-
-
-FILE_KINDS = {
-    "zip": "a torch.save file",
-    "legacy": "a torch.save file in the old (non-zip) format",
-    "pickle": "a plain pickle file",
-}
-
-
-def write_payload(kind: str, path: str, marker: str) -> None:
-    obj = {"weight": torch.zeros(2), "extra": _Payload(marker)}
-    if kind == "zip":
-        torch.save(obj, path)
-    elif kind == "legacy":
-        torch.save(obj, path, _use_new_zipfile_serialization=False)
-    else:
-        with open(path, "wb") as f:
-            pickle.dump(obj, f)
-
 
 @probe(
-    "serialization.refuses_code",
-    returns=ListOf({"kind": str, "raised": bool, "error": ERROR, "ran": bool, "returned": str}),
+    "serialization.load_payload",
+    returns={"raised": bool, "error": ERROR, "returned": str},
 )
-def refuses_code(ctx: ProbeContext, kinds: list[str]) -> list[dict[str, Any]]:
-    """load() on files carrying a pickled call: does it raise, and did the call run?"""
+def load_payload(ctx: ProbeContext, data: bytes) -> dict[str, Any]:
+    """load(path) on a file whose unpickling calls os._exit: if that call runs, this process ends
+    with the payload's status before it can answer (the grader watches for that); otherwise,
+    whether load raised."""
     load = ctx.definition(SECTION, "load")
-    reports = []
-    # torch.load warns about the plain pickle's protocol: keep stderr quiet (notebook test cells).
-    with scratch_dir() as folder, warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        for kind in kinds:
-            path = os.path.join(folder, f"payload-{kind}.pt")
-            marker = os.path.join(folder, f"ran-{kind}")
-            write_payload(kind, path, marker)
-            PWNED.clear()
-            result, error = student_error(ctx, "load(path)", load, path)
-            ran = bool(PWNED) or os.path.exists(marker)
-            PWNED.clear()
-            reports.append(
-                {
-                    "kind": kind,
-                    "raised": error is not None,
-                    "error": error,
-                    "ran": ran,
-                    "returned": "" if error is not None else type(result).__name__,
-                }
-            )
-    return reports
+    with quietly():
+        result, error = student_error(ctx, "load(path)", load, _write(ctx, "payload.pt", data))
+    return {
+        "raised": error is not None,
+        "error": error,
+        "returned": "" if error is not None else type(result).__name__,
+    }
 
 
 # -- state dicts -------------------------------------------------------------------------------
@@ -290,33 +149,13 @@ def _net(ctx: ProbeContext, spec: specs.Node) -> nn.Module:
     return net.to(ctx.device).eval()
 
 
-@probe(
-    "serialization.save_params",
-    returns={"error": ERROR, "type": str, "keys": ListOf(str), "values": ListOf(Optional(TENSOR))},
-)
-def save_params(ctx: ProbeContext, spec: specs.Node) -> dict[str, Any]:
-    """save_params(net, path), then what the file holds when read with weights_only=True."""
+@probe("serialization.save_params", returns=int)
+def save_params(ctx: ProbeContext, spec: specs.Node) -> int:
+    """save_params(net, <files>/params.pt); the grader reads the file."""
     fn = ctx.definition(SECTION, "save_params")
     net = _net(ctx, spec)
-    with scratch_dir() as folder:
-        path = os.path.join(folder, "params.pt")
-        ctx.run("save_params(net, path)", fn, net, path)
-        file: dict[str, Any] = {"error": None, "type": "", "keys": [], "values": []}
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                content = torch.load(path, weights_only=True, map_location="cpu")
-        except Exception as exc:  # what the file holds is the submission's doing
-            file["error"] = {"type": type(exc).__name__, "message": ""}
-        else:
-            file["type"] = type(content).__name__
-            if isinstance(content, dict):
-                file["keys"] = [_key(k) for k in content]
-                file["values"] = [
-                    v.detach() if type(v) in (torch.Tensor, nn.Parameter) else None
-                    for v in content.values()
-                ]
-    return file
+    ctx.run("save_params(net, path)", fn, net, os.path.join(ctx.files, "params.pt"))
+    return 1
 
 
 @probe(
@@ -330,16 +169,13 @@ def save_params(ctx: ProbeContext, spec: specs.Node) -> dict[str, Any]:
     },
 )
 def load_params(
-    ctx: ProbeContext, saved: specs.Node, target: specs.Node, X: torch.Tensor | None = None
+    ctx: ProbeContext, saved: bytes, target: specs.Node, X: torch.Tensor | None = None
 ) -> dict[str, Any]:
-    """Save ``saved``'s state_dict with torch.save, load_params it into a net built from ``target``."""
+    """load_params(net, path) on PyTorch's file of a state_dict, into a net built from ``target``."""
     fn = ctx.definition(SECTION, "load_params")
-    source = _net(ctx, saved)
     net = _net(ctx, target)
-    with scratch_dir() as folder:
-        path = os.path.join(folder, "params.pt")
-        torch.save(source.state_dict(), path)
-        result, error = student_error(ctx, "load_params(net, path)", fn, net, path)
+    path = _write(ctx, "params.pt", saved)
+    result, error = student_error(ctx, "load_params(net, path)", fn, net, path)
     report: dict[str, Any] = {
         "returned_net": result is net,
         "returned": type(result).__name__,
@@ -374,162 +210,66 @@ def transplant(ctx: ProbeContext, src: specs.Node, dst: specs.Node, n: int) -> d
 # -- checkpoints -------------------------------------------------------------------------------
 
 
-def build_net(spec: specs.Node, device: str) -> nn.Module:
-    return specs.build(spec, nn.Sequential, []).to(device).train()
-
-
-def _undecorated(function: Any) -> Any:
-    return getattr(function, "__wrapped__", function)
-
-
-def _without_dynamo(cls: type[torch.optim.Optimizer]) -> type[torch.optim.Optimizer]:
-    """PyTorch's own optimizer class with the dynamo wrappers taken off its methods.
-
-    Each public method of ``torch.optim.Optimizer`` is wrapped so that its first call imports
-    ``torch._dynamo`` (about a second in every fresh child, and once more in the grader). The
-    arithmetic, the ``state_dict`` format and ``isinstance`` stay PyTorch's: only the wrappers go.
-    """
-    base = torch.optim.Optimizer
-    return type(
-        cls.__name__,
-        (cls,),
-        {
-            "__module__": __name__,
-            "__qualname__": cls.__name__,
-            "add_param_group": _undecorated(base.add_param_group),
-            "state_dict": _undecorated(base.state_dict),
-            "load_state_dict": _undecorated(base.load_state_dict),
-            "zero_grad": _undecorated(base.zero_grad),
-            "step": torch.no_grad()(_undecorated(cls.step)),
-        },
-    )
-
-
-Adam = _without_dynamo(torch.optim.Adam)
-SGD = _without_dynamo(torch.optim.SGD)
-
-
-def make_optimizer(kind: str, net: nn.Module) -> torch.optim.Optimizer:
-    """Optimizers with state: Adam's running averages, SGD's momentum buffers."""
-    if kind == "adam":
-        return Adam(net.parameters(), lr=0.01)
-    if kind == "momentum":
-        return SGD(net.parameters(), lr=0.05, momentum=0.9)
-    return SGD(net.parameters(), lr=0.05)
-
-
-def seed_rng(seed: int, device: str) -> None:
-    torch.default_generator.manual_seed(seed)
-    if device.startswith("cuda"):
-        torch.cuda.manual_seed_all(seed)
-
-
-def train(
-    net: nn.Module,
-    optimizer: torch.optim.Optimizer,
-    steps: int,
-    data: tuple[torch.Tensor, torch.Tensor],
-    batch: int,
-    random_batches: bool,
-    start: int = 0,
-) -> None:
-    """Steps ``start`` to ``start + steps - 1`` of MSE training; dropout (if any) and random batches
-    draw from the global RNG, fixed batches go through the data in order."""
-    X, Y = data
-    with one_thread():
-        _train(net, optimizer, range(start, start + steps), X, Y, batch, random_batches)
-
-
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """Reductions (BatchNorm's backward) round differently with more threads: train with one, on
-    both sides, so that the grader's uninterrupted run and the child's agree bit for bit."""
-    threads = torch.get_num_threads()
-    if threads != 1:
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        if threads != 1:
-            torch.set_num_threads(threads)
-
-
-def _train(
-    net: nn.Module,
-    optimizer: torch.optim.Optimizer,
-    steps: range,
-    X: torch.Tensor,
-    Y: torch.Tensor,
-    batch: int,
-    random_batches: bool,
-) -> None:
-    for step in steps:
-        if random_batches:
-            index = torch.randint(0, X.shape[0], (batch,)).to(X.device)
-        else:
-            index = torch.arange(step * batch, (step + 1) * batch, device=X.device) % X.shape[0]
-        optimizer.zero_grad()
-        loss = ((net(X[index]) - Y[index]) ** 2).mean()
-        loss.backward()
-        optimizer.step()
-
-
-def disturb_rng(device: str) -> None:
-    """Draw from every generator in use: a checkpoint that does not restore them now diverges."""
-    torch.rand(7)
-    if device.startswith("cuda"):
-        torch.rand(7, device=device)
+@probe("serialization.checkpoint_save", returns=int)
+def checkpoint_save(ctx: ProbeContext, cases: list[dict[str, Any]]) -> int:
+    """For each case: train k steps, save_checkpoint to <files>/checkpoint<i>.pt. The grader takes
+    the files and hands them to a new process (``checkpoint_resume``)."""
+    save_fn = ctx.definition(SECTION, "save_checkpoint")
+    for index, case in enumerate(cases):
+        device = ctx.device
+        data = (case["X"].to(device), case["Y"].to(device))
+        net = training.build_net(case["net"], device)
+        optimizer = training.make_optimizer(case["optimizer"], net)
+        training.seed_rng(case["seed"], device)
+        training.train(net, optimizer, case["k"], data, case["batch"], case["random_batches"])
+        ctx.run(
+            "save_checkpoint(path, net, optimizer, step)",
+            save_fn,
+            os.path.join(ctx.files, f"checkpoint{index}.pt"),
+            net,
+            optimizer,
+            case["step"],
+        )
+    return len(cases)
 
 
 @probe(
-    "serialization.checkpoint",
+    "serialization.checkpoint_resume",
     returns=ListOf({"step": ANY, "state": ENTRIES}),
 )
-def checkpoint(ctx: ProbeContext, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """For each case: train k steps, save_checkpoint, disturb the RNG, build a fresh net and
-    optimizer, load_checkpoint into them and train k more steps. Returns the final state."""
-    save_fn = ctx.definition(SECTION, "save_checkpoint")
+def checkpoint_resume(
+    ctx: ProbeContext, cases: list[dict[str, Any]], files: list[bytes]
+) -> list[dict[str, Any]]:
+    """In a process that did not save them: for each case and its checkpoint file, a fresh net and
+    optimizer (other weights), load_checkpoint into them, k more steps. The final state."""
     load_fn = ctx.definition(SECTION, "load_checkpoint")
     reports = []
-    with scratch_dir() as folder:
-        for index, case in enumerate(cases):
-            device = ctx.device
-            data = (case["X"].to(device), case["Y"].to(device))
-            net = build_net(case["net"], device)
-            optimizer = make_optimizer(case["optimizer"], net)
-            seed_rng(case["seed"], device)
-            train(net, optimizer, case["k"], data, case["batch"], case["random_batches"])
-            path = os.path.join(folder, f"checkpoint{index}.pt")
-            ctx.run(
-                "save_checkpoint(path, net, optimizer, step)",
-                save_fn,
-                path,
-                net,
-                optimizer,
-                case["step"],
-            )
-            disturb_rng(device)
-            fresh = build_net(case["net"], device)
-            for module in fresh.modules():
-                if isinstance(module, nn.Linear):
-                    module.reset_parameters()  # other weights than the saved ones
-            fresh_optimizer = make_optimizer(case["optimizer"], fresh)
-            step = ctx.run(
-                "load_checkpoint(path, net, optimizer)", load_fn, path, fresh, fresh_optimizer
-            )
-            train(
-                fresh,
-                fresh_optimizer,
-                case["k"],
-                data,
-                case["batch"],
-                case["random_batches"],
-                start=case["k"],
-            )
-            reports.append(
-                {
-                    "step": step if type(step) in (int, bool) else f"<{type(step).__name__}>",
-                    "state": entries(fresh.state_dict()),
-                }
-            )
+    for index, (case, data) in enumerate(zip(cases, files)):
+        device = ctx.device
+        path = _write(ctx, f"checkpoint{index}.pt", data)
+        training.disturb_rng(device)
+        fresh = training.build_net(case["net"], device)
+        for module in fresh.modules():
+            if isinstance(module, nn.Linear):
+                module.reset_parameters()  # other weights than the saved ones
+        fresh_optimizer = training.make_optimizer(case["optimizer"], fresh)
+        step = ctx.run(
+            "load_checkpoint(path, net, optimizer)", load_fn, path, fresh, fresh_optimizer
+        )
+        data_ = (case["X"].to(device), case["Y"].to(device))
+        training.train(
+            fresh,
+            fresh_optimizer,
+            case["k"],
+            data_,
+            case["batch"],
+            case["random_batches"],
+            start=case["k"],
+        )
+        reports.append(
+            {
+                "step": step if type(step) in (int, bool) else f"<{type(step).__name__}>",
+                "state": entries(fresh.state_dict()),
+            }
+        )
     return reports

@@ -12,10 +12,11 @@ import os
 import signal
 import sys
 import types
+from collections.abc import Callable
 from typing import Any
 
-from grader import probes, wire
-from grader.sandbox import containment, linux
+from grader import wire
+from grader.sandbox import containment, guard, linux
 
 REQUEST_FD = 3
 REPLY_FD = 4
@@ -34,9 +35,14 @@ def main(
         layers = containment.apply(config)
         # Whatever student code forks must not speak our protocol: a copy of this process returning
         # from student code would otherwise answer requests. (A raw fork(2) skips this hook; _serve
-        # checks the pid too.)
+        # checks the pid too; the seccomp filter refuses new processes anyway.)
         os.register_at_fork(after_in_child=_disown)
         _configure_runtime(config)
+        files = containment.exchange_folder(layers, config["fallback_workdir"])
+        os.makedirs(files, exist_ok=True)
+        # Last: from here on nothing of the grader can be imported, and the probe table is the
+        # dispatcher's private copy.
+        dispatch = guard.install(config, layers, files)
         wire.send_frame(REPLY_FD, wire.encode({"ready": True, "layers": layers}))
     except BaseException as exc:  # containment itself failed: say so, never run student code
         try:
@@ -45,7 +51,7 @@ def main(
             )
         finally:
             os._exit(71)
-    _serve(config["device"])
+    _serve(dispatch, config["device"])
 
 
 def _arrange_descriptors(request_fd: int, reply_fd: int, output_fd: int) -> None:
@@ -86,27 +92,32 @@ def _disown() -> None:
     os.close(devnull)
 
 
-def _serve(device: str) -> None:
+def _serve(dispatch: Callable[..., bytes], device: str) -> None:
     sections: dict[str, types.ModuleType] = {}
     serving = os.getpid()
+    decode, recv, send, exit_now, getpid = (
+        wire.decode,
+        wire.recv_frame,
+        wire.send_frame,
+        os._exit,
+        os.getpid,
+    )
     while True:
         try:
-            request = wire.decode(wire.recv_frame(REQUEST_FD), trusted=True)
+            request = decode(recv(REQUEST_FD), trusted=True)
         except (wire.PeerClosed, OSError):
-            os._exit(0)
+            exit_now(0)
         except BaseException:
-            os._exit(72)
-        reply = probes.dispatch(sections, request, device)
-        if os.getpid() != serving:
-            os._exit(
-                0
-            )  # a process forked inside student code came back here: it has nothing to say
+            exit_now(72)
+        reply = dispatch(sections, request, device)
+        if getpid() != serving:
+            exit_now(0)  # a process forked inside student code came back here: nothing to say
         try:
             sys.stdout.flush()
             sys.stderr.flush()
         except BaseException:
             pass
         try:
-            wire.send_frame(REPLY_FD, reply)
+            send(REPLY_FD, reply)
         except BaseException:
-            os._exit(73)
+            exit_now(73)

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grader import errors, text, wire
+from grader.files import MAX_FETCH_BYTES, FileUnreadable, read_without_links
+from grader.sandbox import containment
 from grader.sources import SubmissionSource
 from grader.transport import ProtocolViolation, unwrap
 
@@ -37,6 +39,8 @@ LAYER_SWITCHES = (
     "no_new_privs",
     "landlock",
     "capabilities",
+    "seccomp",
+    "guard",
 )
 
 
@@ -102,8 +106,9 @@ class SandboxPolicy:
 
 
 def default_hide_paths() -> list[str]:
-    """What a child must never see: reference solutions, hidden checks, the kit's tests, history."""
-    paths = [os.path.join(PACKAGE_DIR, "checks")]
+    """What a child must never see: the grader itself (hidden checks, probes: the child has
+    imported what it needs before it forks), reference solutions, the kit's tests, history."""
+    paths = [PACKAGE_DIR]
     for name in ("solutions", "tests", "bench", ".git", "build", "release"):
         candidate = os.path.join(SOURCE_ROOT, name)
         if os.path.exists(candidate):
@@ -345,21 +350,23 @@ class Zygote:
             "tcp_port": self._listener.getsockname()[1] if self._listener else 0,
         }
 
-    def reap(self, pid: int, grace: float, *, wait: bool = True) -> str:
-        """Have the zygote reap a child (killing it after ``grace`` s); its exit status if ``wait``."""
+    def reap(self, pid: int, grace: float, *, wait: bool = True) -> tuple[str, int | None]:
+        """Have the zygote reap a child (killing it after ``grace`` s). With ``wait``: how it
+        ended, and its exit code if it exited by itself."""
         with self._lock:
             if self._control is None:
-                return "grader shut down"
+                return "grader shut down", None
             try:
                 self._control.sendall(
                     wire.encode({"op": "reap", "pid": pid, "grace": grace, "reply": wait})
                 )
                 if not wait:
-                    return "stopped by the grader"
+                    return "stopped by the grader", None
                 answer = self._receive(30)
             except (OSError, ZygoteError) as exc:
-                return f"unknown ({exc})"
-            return str(answer.get("status", "unknown"))
+                return f"unknown ({exc})", None
+            code = answer.get("exit_code")
+            return str(answer.get("status", "unknown")), code if type(code) is int else None
 
 
 @dataclass
@@ -374,6 +381,8 @@ class ChildProcess:
     workdir: str
     layers: dict[str, str] = field(default_factory=dict)
     alive: bool = True
+    exit_code: int | None = None
+    """The code it exited with by itself, once reaped with ``stop(status=True)``."""
 
     def __post_init__(self) -> None:
         os.set_blocking(self.request_fd, False)
@@ -391,13 +400,13 @@ class ChildProcess:
             return "stopped"
         self.alive = False
         if status:
-            result = self.zygote.reap(self.pid, grace)
+            result, self.exit_code = self.zygote.reap(self.pid, grace)
         else:
             try:
                 os.kill(self.pid, signal.SIGKILL)  # the PID namespace's init: everything in it dies
             except OSError:
                 pass
-            result = self.zygote.reap(self.pid, 0.0, wait=False)
+            result, _ = self.zygote.reap(self.pid, 0.0, wait=False)
         for fd in (self.request_fd, self.reply_fd):
             try:
                 os.close(fd)
@@ -405,6 +414,19 @@ class ChildProcess:
                 pass
         shutil.rmtree(self.workdir, ignore_errors=True)
         return result
+
+    def read_file(self, name: str, limit: int) -> bytes:
+        """A file the child wrote in its exchange folder, read from outside it: through
+        /proc/<pid>/root into its private /tmp (or, without a mount namespace, the folder on the
+        grader's side), refusing a link at every step, anything but a regular file with one
+        link, and more than ``limit`` bytes. Raises FileUnreadable saying why."""
+        if not self.alive:
+            raise FileUnreadable("the process that wrote it is gone")
+        if self.layers.get("mount_namespace") == "active":
+            steps = [f"/proc/{self.pid}/root", "tmp", containment.EXCHANGE_NAME, name]
+        else:
+            steps = [self.workdir, containment.EXCHANGE_NAME, name]
+        return read_without_links(steps, limit)
 
     def output_tail(self, limit: int = 1500) -> str:
         try:
@@ -431,10 +453,16 @@ class SandboxTransport:
         self.failed: dict[str, errors.SectionUnavailable] = {}
         self.children_started = 0
         self.layers: dict[str, str] = {}
+        self.failures = 0
+        """Children lost to the code's own doing (a crash, a hang, a broken reply, tampering);
+        past ``max_restarts`` the rest of the submission is not graded. Deliberate restarts (a new
+        phase, a check starting over) do not count."""
         self.phase: str | None = None
         """The phase (public, hidden) the current child serves."""
         self.calls_on_child = 0
         """Probe calls the current child has answered (or been asked)."""
+        self.verifier: ChildProcess | None = None
+        """A child that runs verifier probes only (it never imports the submission)."""
         self.deadline: float | None = None
         """When the submission's whole time is up (set by ``Submission``); no probe waits past it."""
         self.exhausted: errors.SubmissionBudgetExhausted | None = None
@@ -455,6 +483,43 @@ class SandboxTransport:
             probe,
         )
 
+    def fetch(self, name: str, *, what: str) -> bytes:
+        """A file the code wrote in its exchange folder during the last call, read from outside
+        its process. Raises InvalidResult (saying why) when there is no usable file."""
+        child = self.child
+        if child is None:
+            raise errors.InvalidResult(what, "the process that wrote the file is gone")
+        try:
+            return child.read_file(name, MAX_FETCH_BYTES)
+        except FileUnreadable as exc:
+            raise errors.InvalidResult(what, f"the file it wrote cannot be read: {exc}") from None
+
+    def verify(self, probe: str, args: dict[str, Any], *, what: str) -> Any:
+        """Run a verifier probe (one that calls no student code) in the submission's verifier: a
+        process forked from the zygote that never imported the submission. A file that crashes
+        or hangs it is the submission's failure (InvalidResult)."""
+        from grader import probes
+
+        if probe not in probes.VERIFIERS:
+            raise ValueError(f"{probe} is not a verifier probe")
+        if self.verifier is None or not self.verifier.alive:
+            try:
+                self.verifier = self.zygote.spawn(self.device, self.extra_hide)
+            except ZygoteError as exc:
+                raise errors.SandboxUnavailable(
+                    f"the grader could not start a process to read your files ({exc})"
+                ) from None
+            self.children_started += 1
+        rid = os.urandom(8).hex()
+        message = {"op": "call", "probe": probe, "args": args, "seed": 0, "id": rid}
+        try:
+            reply = self._talk(self.verifier, message, self.policy.probe_timeout, what)
+            return unwrap(reply, what, rid=rid, probe=probe)
+        except (errors.ProbeTimeout, errors.ChildDied, ProtocolViolation) as failure:
+            raise errors.InvalidResult(
+                what, f"reading its file with torch.load(weights_only=True) failed ({failure})"
+            ) from None
+
     def _exchange(
         self, message: dict[str, Any], timeout: float, what: str, probe: str | None
     ) -> Any:
@@ -463,9 +528,10 @@ class SandboxTransport:
         reply = self._request({**message, "id": rid}, timeout, what)
         try:
             return unwrap(reply, what, rid=rid, probe=probe)
-        except ProtocolViolation:
-            if self.child is not None:
-                self.child.stop()
+        except (ProtocolViolation, errors.Tampered):
+            # A process that lied about its reply, or whose code changed torch or the grader,
+            # serves no further call.
+            self._lost(self.child)
             raise
 
     def load(self, section: str) -> None:
@@ -481,12 +547,21 @@ class SandboxTransport:
             self.child.stop()
             self.child = None
 
+    def _lost(self, child: ChildProcess | None) -> None:
+        """A child the code itself made unusable: stopped, and counted against max_restarts."""
+        if child is not None:
+            child.stop()
+        self.failures += 1
+
     @property
     def pristine(self) -> bool:
         return self.child is None or not self.child.alive or self.calls_on_child == 0
 
     def close(self) -> None:
         self.restart()
+        if self.verifier is not None:
+            self.verifier.stop()
+            self.verifier = None
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -503,7 +578,7 @@ class SandboxTransport:
             return self.child
         if self.exhausted is not None:
             raise self.exhausted
-        if self.children_started > self.policy.max_restarts:
+        if self.failures > self.policy.max_restarts:
             self.exhausted = errors.SubmissionBudgetExhausted(
                 f"grading stopped: your code crashed or hung {self.policy.max_restarts} times"
             )
@@ -575,7 +650,11 @@ class SandboxTransport:
             self.loaded.add(section)
 
     def _request(self, message: dict[str, Any], timeout: float, what: str) -> Any:
-        child = self._ensure_child()
+        return self._talk(self._ensure_child(), message, timeout, what)
+
+    def _talk(self, child: ChildProcess, message: dict[str, Any], timeout: float, what: str) -> Any:
+        """Send one request to ``child`` and wait for its reply, within the probe's and the
+        submission's time; a child that hangs, dies or sends garbage is stopped and counted."""
         started = time.monotonic()
         limit = timeout
         if self.deadline is not None:
@@ -584,17 +663,18 @@ class SandboxTransport:
         try:
             return child.request(message, started + limit, self.policy.max_reply_bytes)
         except wire.WireTimeout:
-            child.stop()
+            self._lost(child)
             raise errors.ProbeTimeout(what, limit) from None
         except wire.PeerClosed:
             tail = child.output_tail()
             status = child.stop(grace=0.5, status=True)
-            raise errors.ChildDied(what, status, tail) from None
+            self._lost(child)
+            raise errors.ChildDied(what, status, tail, exit_code=child.exit_code) from None
         except wire.FrameTooLarge as exc:
-            child.stop()
+            self._lost(child)
             raise ProtocolViolation(f"{what}: {exc}; the process was stopped") from None
         except wire.WireError as exc:
-            child.stop()
+            self._lost(child)
             raise ProtocolViolation(
                 f"{what}: the process sent an invalid reply ({exc}) and was stopped"
             ) from None

@@ -26,6 +26,35 @@ ACTIVE = "active"
 DISABLED = "disabled"
 
 WORKDIR = "/tmp/work"
+EXCHANGE_NAME = "files"
+"""The exchange folder, in the child's private /tmp (or its work folder without a mount
+namespace): files the grader reads from outside the child after a call (grader/boundary.py)."""
+
+
+def exchange_folder(layers: dict[str, str], fallback_workdir: str) -> str:
+    """Where a child with these layers keeps its exchange folder (ChildProcess.read_file agrees)."""
+    root = "/tmp" if layers.get("mount_namespace") == ACTIVE else fallback_workdir
+    return os.path.join(root, EXCHANGE_NAME)
+
+
+# What of /proc a child may read under Landlock: its own status and limits, and the machine's CPU
+# and memory figures. Not /proc/self/mem (the process's memory, frames and secrets included),
+# not environ, not other processes.
+PROC_READABLE = (
+    "/proc/self/status",
+    "/proc/self/stat",
+    "/proc/self/statm",
+    "/proc/self/maps",
+    "/proc/self/limits",
+    "/proc/self/cgroup",
+    "/proc/self/fd",
+    "/proc/cpuinfo",
+    "/proc/meminfo",
+    "/proc/stat",
+    "/proc/sys/kernel",
+    "/proc/sys/vm",
+    "/proc/driver/nvidia",
+)
 # Unprivileged uids for the fallback, one per child, so children cannot signal each other.
 FALLBACK_UID_BASE = 200000
 FALLBACK_UID_SPAN = 50000
@@ -241,18 +270,19 @@ def apply(config: dict[str, Any]) -> dict[str, str]:
         writable = [workdir, "/dev/null"]
         if report.active("mount_namespace"):
             writable += ["/tmp", "/dev/shm"]
+        readable = [p for p in config["read_paths"] if p != "/proc"] + [
+            p for p in PROC_READABLE if os.path.exists(p)
+        ]
         linux.landlock_restrict(
-            config["read_paths"] + ["/dev/null", "/dev/zero", "/dev/urandom"],
-            writable,
-            landlock_abi,
+            [*readable, "/dev/null", "/dev/zero", "/dev/urandom"], writable, landlock_abi
         )
 
     def landlock_canary() -> str | None:
-        path = canary.get("denied_file")
-        if path:
-            problem = _must_fail(lambda: _read(path), errno.EACCES)
-            if problem:
-                return f"reading {path}: {problem}"
+        for path in (canary.get("denied_file"), "/proc/self/mem", "/proc/self/environ"):
+            if path:
+                problem = _must_fail(lambda path=path: _read(path), errno.EACCES)
+                if problem:
+                    return f"reading {path}: {problem}"
         port = canary.get("tcp_port")
         if port and landlock_abi >= 4:
             problem = _must_fail(lambda: _connect(port), errno.EACCES, errno.ENETUNREACH)

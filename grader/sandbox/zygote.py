@@ -10,7 +10,8 @@ Protocol (each message one SOCK_SEQPACKET datagram, ``grader.wire`` encoded):
   zygote -> parent  {"event": "spawned", "pid": P} | {"event": "spawn_failed", "error": ...}
   parent -> zygote  {"op": "warm", "modules": [...]}           import these now (no reply)
   parent -> zygote  {"op": "reap", "pid": P, "grace": s, "reply": b}  kill if alive after `grace`, reap
-  zygote -> parent  {"event": "reaped", "pid": P, "status": "..."}     unless reply is false
+  zygote -> parent  {"event": "reaped", "pid": P, "status": "...", "exit_code": int | None}
+                                                               unless reply is false
   parent -> zygote  {"op": "exit"} or EOF                     kill every child and exit
 """
 
@@ -84,7 +85,14 @@ def main(argv: list[str]) -> int:
     from grader.sandbox import cgroups, child, containment
 
     probes.import_all()
+    from grader import curriculum
+    from grader.sandbox import guard, seccomp  # noqa: F401  (the child needs them imported)
+
     state = _State(containment.read_paths_for_python())
+    state.guard_config = {
+        "trusted_roots": list(guard.trusted_roots()),
+        "sections": list(curriculum.SECTIONS),
+    }
     _send(
         control,
         {
@@ -115,9 +123,12 @@ def main(argv: list[str]) -> int:
             _warm(message.get("modules", []))
         elif op == "reap":
             _close_all(fds)
-            status = _reap(state, message["pid"], float(message.get("grace", 0.0)), cgroups)
+            status, code = _reap(state, message["pid"], float(message.get("grace", 0.0)), cgroups)
             if message.get("reply", True):
-                _send(control, {"event": "reaped", "pid": message["pid"], "status": status})
+                _send(
+                    control,
+                    {"event": "reaped", "pid": message["pid"], "status": status, "exit_code": code},
+                )
         else:
             _close_all(fds)
             break
@@ -150,6 +161,7 @@ class _State:
         self.children: dict[int, str | None] = {}  # pid -> cgroup dir
         self.own_pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
         self.serial = 0
+        self.guard_config: dict[str, Any] = {}
 
 
 def _send(control: socket.socket, message: dict[str, Any]) -> None:
@@ -188,7 +200,11 @@ def _spawn(
         cgroup_dir = cgroups.create(f"c{state.serial}", config["limits"]["pids"])
     hide = _hideable(sorted(set(config["hide_paths"])), state.read_paths)
     config = dict(
-        config, hide_paths=hide, read_paths=_without(state.read_paths, hide), serial=state.serial
+        config,
+        **state.guard_config,
+        hide_paths=hide,
+        read_paths=_without(state.read_paths, hide),
+        serial=state.serial,
     )
     new_pid_ns = False
     if layers["pid_namespace"]:
@@ -218,9 +234,10 @@ def _spawn(
     _send(control, {"event": "spawned", "pid": pid})
 
 
-def _reap(state: _State, pid: int, grace: float, cgroups: Any) -> str:
+def _reap(state: _State, pid: int, grace: float, cgroups: Any) -> tuple[str, int | None]:
+    """Kill (after ``grace``) and reap a child: how it ended, and its exit code if it exited."""
     if pid not in state.children:
-        return "unknown child"
+        return "unknown child", None
     deadline = time.monotonic() + grace
     status = None
     while True:
@@ -248,8 +265,8 @@ def _reap(state: _State, pid: int, grace: float, cgroups: Any) -> str:
     if cgroup_dir:
         cgroups.destroy(cgroup_dir)
     if isinstance(status, tuple):
-        return "stopped by the grader"
-    return describe_status(status)
+        return "stopped by the grader", None
+    return describe_status(status), os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
 
 
 def describe_status(status: int) -> str:

@@ -1,13 +1,13 @@
-"""Does a daemon started at import (double fork, new session) die with the submission's process, and
-never write to the results file while it lives?"""
+"""Is a daemon started at import (double fork, new session) refused (the seccomp filter allows no
+new process, so the section cannot load), and could it never write to the results file?"""
 
 import ctypes
 import os
 import time
 
-AFFECTS = []
-KIND = None
-FEEDBACK = ""
+AFFECTS = "ALL"
+KIND = "section unavailable"
+FEEDBACK = "Operation not permitted"
 
 
 def _daemon():

@@ -1,10 +1,11 @@
-"""Does replacing a grader probe in the child with one that returns made-up data gain nothing?"""
+"""Does replacing a grader probe in the child with one that returns made-up data gain nothing? (The
+grader's modules are gone from sys.modules before the first student line: the section cannot load.)"""
 
 import sys
 
-AFFECTS = ["modules.MLP"]
-KIND = "protocol violation"
-FEEDBACK = "unexpected form"
+AFFECTS = "ALL"
+KIND = "section unavailable"
+FEEDBACK = "grader.probes"
 
 sys.modules["grader.probes"].PROBES["modules.mlp"] = lambda ctx, **kwargs: {
     "output": 0,

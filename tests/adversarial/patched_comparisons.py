@@ -1,10 +1,11 @@
-"""Does patching torch's comparisons in the child (allclose, equal, isclose, ==) gain a wrong MLP nothing?"""
+"""Does patching torch's comparisons in the child (allclose, equal, isclose, ==) gain a wrong MLP nothing?
+(The tamper check finds torch replaced when the file is imported: the section cannot load.)"""
 
 import torch.testing
 
-AFFECTS = ["modules.MLP"]
-KIND = "mismatch"
-FEEDBACK = "differs from PyTorch"
+AFFECTS = "ALL"
+KIND = "section unavailable"
+FEEDBACK = "your code replaced torch.allclose"
 
 
 def _always(*args, **kwargs):

@@ -1,6 +1,6 @@
 """Does a segfault in the middle of a probe cost only the item whose code crashed?"""
 
-import ctypes
+import faulthandler
 
 AFFECTS = ["modules.MySequential"]
 KIND = "crash"
@@ -14,5 +14,5 @@ class MySequential(nn.Module):
             self.add_module(str(index), module)
 
     def forward(self, X):
-        ctypes.string_at(0)
+        faulthandler._read_null()  # a real SIGSEGV (ctypes itself is refused to student code)
         return X

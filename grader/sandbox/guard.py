@@ -1,0 +1,558 @@
+"""What keeps the child's own observations out of the submission's reach (facts of kind (c)).
+
+Student code and probes share one process; a probe that looks at an object after student code ran
+(is it the same object, was autograd on) must not be deceivable by that code. Applied in the child
+after containment and before the first student line, each layer proven by a canary:
+
+- **grader_unreachable**: every ``grader`` module leaves ``sys.modules`` (``__main__``, the zygote's
+  script, is replaced by an empty module) and importing one is refused: student code finds no probe
+  table, no reply encoder, no request to forge a reply to. The probes keep working through the
+  references they already hold.
+- **audit_hook**: ``sys.addaudithook`` with a hook Python code cannot remove or reach. While student
+  code is on the stack it refuses what reads or rewrites the grader's running state: frames
+  (``sys._getframe``, ``tb_frame``/``gi_frame``/``cr_frame``/``ag_frame``, ``f_code``,
+  ``sys._current_frames``), the object graph (``gc.get_objects``/``get_referrers``/``get_referents``),
+  ``ctypes``, building code or functions (``code.__new__``, ``function.__new__``, ``compile`` under
+  a trusted file name), tracing and profiling, more audit hooks, and attribute changes on types and
+  functions that are not the student's. Honest code keeps working: the decision is by who asks,
+  not by the event alone — ``collections.namedtuple``, ``typing``, ``enum``, ``logging``,
+  ``warnings`` and ``dataclasses`` look at their caller's frame and are allowed to
+  (``SAFE_FRAME_CONSUMERS``); torch's lazy modules change their own class (``SAFE_SETATTR``).
+- **tamper_check**: the namespaces probes rely on (``builtins``, torch and its ``nn`` modules, the
+  standard modules probes use, the grader's own modules, the classes of tensors and modules) are
+  snapshotted; after every student call and before every reply the child verifies nothing in them
+  was replaced or removed. If something was, it is put back and the check fails ("your code
+  replaced torch.nn.functional.linear"): what the probe saw afterwards cannot be trusted.
+
+Frames also reach Python through signal handlers and other threads; the seccomp filter
+(``grader.sandbox.seccomp``) refuses installing handlers and starting threads, and Landlock keeps
+``/proc/self/mem`` unreadable. What remains possible, and why it is not enough to change a grade,
+is in ``grader/boundary.py``.
+"""
+
+from __future__ import annotations
+
+import operator
+import os
+import sys
+import types
+from collections.abc import Callable, Iterable
+from typing import Any
+
+# Events watched while student code is on the stack (plus every "ctypes." event).
+FRAME_EVENTS = frozenset(
+    {"sys._getframe", "sys._current_frames", "sys._current_exceptions", "sys._getframemodulename"}
+)
+GRAPH_EVENTS = frozenset({"gc.get_objects", "gc.get_referrers", "gc.get_referents"})
+CODE_EVENTS = frozenset({"code.__new__", "function.__new__"})
+TRACE_EVENTS = frozenset(
+    {
+        "sys.settrace",
+        "sys.setprofile",
+        "sys.monitoring.register_callback",
+        "sys.monitoring.use_tool_id",
+    }
+)
+FRAME_ATTRIBUTES = frozenset(
+    {"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_code", "gi_code", "cr_code", "ag_code"}
+)
+WATCHED = (
+    FRAME_EVENTS
+    | GRAPH_EVENTS
+    | CODE_EVENTS
+    | TRACE_EVENTS
+    | {
+        "object.__getattr__",
+        "object.__setattr__",
+        "object.__delattr__",
+        "compile",
+        "import",
+        "sys.addaudithook",
+    }
+)
+# Modules nobody may import once student code can run: the grader's own, and CPython's test
+# helpers (they poke at interpreter internals).
+REFUSED_IMPORTS = ("grader", "_testcapi", "_testinternalcapi", "_testbuffer", "_testmultiphase")
+
+# Frame *returners*: library functions that hand a frame to their caller. Between the event and
+# the code that gets the frame there may be several; the decision is about that code.
+FRAME_RETURNERS = frozenset(
+    {
+        ("inspect.py", "currentframe"),
+        ("inspect.py", "stack"),
+        ("inspect.py", "getouterframes"),
+        ("inspect.py", "trace"),
+        ("inspect.py", "getinnerframes"),
+        ("traceback.py", "walk_stack"),
+        ("traceback.py", "walk_tb"),
+        ("__init__.py", "<lambda>"),  # logging.currentframe
+    }
+)
+# Code that reads its caller's frame for a module name or a source position and keeps nothing:
+# allowed to, even while student code is on the stack (students use these honestly).
+SAFE_FRAME_CONSUMERS = frozenset(
+    {
+        ("__init__.py", "namedtuple"),  # collections
+        ("typing.py", "_caller"),
+        ("typing_extensions.py", "_caller"),
+        ("typing_extensions.py", "_has_generic_or_protocol_as_origin"),
+        ("typing.py", "TypeVar"),
+        ("typing.py", "__init__"),
+        ("typing.py", "NamedTuple"),
+        ("typing.py", "TypedDict"),
+        ("typing.py", "NewType"),
+        ("typing.py", "ParamSpec"),
+        ("enum.py", "_create_"),
+        ("enum.py", "__call__"),
+        ("enum.py", "_make_class_unpicklable"),
+        ("__init__.py", "findCaller"),  # logging
+        ("warnings.py", "warn"),
+        ("warnings.py", "_next_external_frame"),
+        ("dataclasses.py", "make_dataclass"),
+        ("abc.py", "__new__"),
+    }
+)
+# Library code that changes the class of an object of its own kind (a LazyLinear becomes a
+# Linear, an UninitializedParameter a Parameter).
+SAFE_CLASS_CHANGES = frozenset(
+    {
+        ("lazy.py", "_infer_parameters"),
+        ("parameter.py", "materialize"),
+        ("_config_module.py", "install_config_module"),  # torch._dynamo's config modules
+    }
+)
+# __setattr__ methods an assignment passes through on its way to object.__setattr__.
+SETATTR_PASS_THROUGH = frozenset({("module.py", "__setattr__")})
+
+
+class Refused(RuntimeError):
+    """What student code gets when it reaches for the grader's running state."""
+
+
+def refused(what: str, requester: Any = None) -> Refused:
+    where = ""
+    if requester is not None:
+        filename, function = _where(requester.f_code)
+        where = f" (asked by {function} in {filename})"
+    return Refused(
+        f"the grader's sandbox does not allow {what}{where} while your code runs "
+        "(it would let code read or change how the grader observes it)"
+    )
+
+
+def trusted_roots() -> tuple[str, ...]:
+    """Folders whose code is the Python installation's, torch's or the grader's own."""
+    import site
+    import sysconfig
+
+    paths = {
+        sysconfig.get_paths()["stdlib"],
+        sysconfig.get_paths()["platstdlib"],
+        *site.getsitepackages(),
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))),  # the grader package
+    }
+    for name in ("torch", "numpy"):
+        module = sys.modules.get(name)
+        if module is not None and getattr(module, "__file__", None):
+            paths.add(os.path.dirname(os.path.dirname(os.path.abspath(module.__file__))))
+    roots = sorted({os.path.join(os.path.realpath(p), "") for p in paths if p})
+    return (*roots, "<frozen ")
+
+
+def _where(code: types.CodeType) -> tuple[str, str]:
+    return (os.path.basename(code.co_filename), code.co_name)
+
+
+def make_audit_hook(
+    roots: tuple[str, ...], student_modules: frozenset[str]
+) -> Callable[[str, tuple[Any, ...]], None]:
+    """The hook. Everything it uses is bound here: nothing it reads can be changed from Python."""
+    getframe = sys._getframe
+    startswith = str.startswith
+    busy = [False]
+    trusted: dict[types.CodeType, bool] = {}
+    watched = WATCHED
+    frame_attributes = FRAME_ATTRIBUTES
+    returners = FRAME_RETURNERS
+    safe_consumers = SAFE_FRAME_CONSUMERS
+    safe_class_changes = SAFE_CLASS_CHANGES
+    function_type, type_type = types.FunctionType, type
+
+    def is_trusted(code: types.CodeType) -> bool:
+        known = trusted.get(code)
+        if known is None:
+            known = trusted[code] = startswith(code.co_filename, roots)
+        return known
+
+    def student_on_stack(frame: Any) -> bool:
+        while frame is not None:
+            if not is_trusted(frame.f_code):
+                return True
+            frame = frame.f_back
+        return False
+
+    def consumer(frame: Any) -> Any:
+        """The first frame above the frame returners (the code that ends up with the frame)."""
+        while frame is not None and _where(frame.f_code) in returners and is_trusted(frame.f_code):
+            frame = frame.f_back
+        return frame
+
+    def student_owned(kind: type) -> bool:
+        return type_type.__getattribute__(kind, "__module__") in student_modules
+
+    def decide(event: str, args: tuple[Any, ...], requester: Any) -> None:
+        if event == "import":
+            name = str(args[0])
+            if name.split(".", 1)[0] in REFUSED_IMPORTS:
+                raise refused(f"importing {name}")
+            return
+        if event == "sys.addaudithook":
+            raise refused("another audit hook")
+        if not student_on_stack(requester):
+            return
+        if event == "object.__getattr__":
+            if args[1] not in frame_attributes:
+                return
+            event = f"reading .{args[1]}"
+        elif event in ("object.__setattr__", "object.__delattr__"):
+            # Raised for the attributes that change behaviour: a function's __code__,
+            # __defaults__, __kwdefaults__; a class's __bases__ (and names); an object's __class__.
+            target, name = args[0], args[1]
+            if isinstance(target, function_type):
+                if not is_trusted(target.__code__):
+                    return  # the student's own function
+                what = f"{target.__qualname__}.{name}"
+            elif isinstance(target, type_type):
+                if name != "__bases__" or student_owned(target):
+                    return
+                what = f"{target.__qualname__}.__bases__"
+            elif name == "__class__":
+                setter = requester
+                while (
+                    setter is not None
+                    and _where(setter.f_code) in SETATTR_PASS_THROUGH
+                    and is_trusted(setter.f_code)
+                ):
+                    setter = setter.f_back
+                if student_owned(type(target)) or (
+                    setter is not None
+                    and is_trusted(setter.f_code)
+                    and _where(setter.f_code) in safe_class_changes
+                ):
+                    return
+                what = f"the class of a {type(target).__qualname__}"
+            else:
+                return
+            raise refused(f"changing {what}", requester)
+        elif event == "compile":
+            filename = str(args[1]) if len(args) > 1 else ""
+            if not (startswith(filename, roots) and not is_trusted(requester.f_code)):
+                return
+            if _where(requester.f_code)[0].startswith("<frozen importlib"):
+                return
+            raise refused(f"compiling code under the file name {filename}", requester)
+        if event in FRAME_EVENTS or event.startswith("reading"):
+            taker = consumer(requester)
+            if (
+                taker is not None
+                and is_trusted(taker.f_code)
+                and _where(taker.f_code) in safe_consumers
+            ):
+                return
+        raise refused(event, requester)
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if busy[0] or (event not in watched and not startswith(event, "ctypes.")):
+            return
+        if event == "object.__getattr__" and args[1] not in frame_attributes:
+            return
+        busy[0] = True
+        try:
+            decide(event, args, getframe(1))
+        finally:
+            busy[0] = False
+
+    return hook
+
+
+# -- the probe table and the grader's modules --------------------------------------------------------
+
+
+def hide_grader_modules() -> list[str]:
+    """Take every grader module out of ``sys.modules`` (and the zygote's ``__main__``)."""
+    gone = [name for name in sys.modules if name == "grader" or name.startswith("grader.")]
+    for name in gone:
+        del sys.modules[name]
+    main = types.ModuleType("__main__")
+    sys.modules["__main__"] = main
+    return gone
+
+
+# -- tamper checks ------------------------------------------------------------------------------
+
+WATCHED_MODULES = (
+    "builtins",
+    "torch",
+    "torch.nn",
+    "torch.nn.functional",
+    "torch.nn.init",
+    "torch.nn.parameter",
+    "torch.nn.modules.module",
+    "torch.nn.modules.linear",
+    "torch.nn.modules.lazy",
+    "torch.nn.modules.container",
+    "torch.nn.modules.activation",
+    "torch.serialization",
+    "torch.overrides",
+    "torch.autograd",
+    "torch.autograd.grad_mode",
+    "torch.random",
+    "torch.cuda",
+    "torch._tensor",
+    "torch.optim",
+    "torch.optim.optimizer",
+    "os",
+    "posixpath",
+    "copy",
+    "math",
+    "operator",
+    "functools",
+    "types",
+    "weakref",
+    "pickle",
+    "io",
+    "contextlib",
+    "tempfile",
+    "shutil",
+    "random",
+    "traceback",
+    "linecache",
+    "warnings",
+    "struct",
+)
+
+
+def watched_types() -> list[type]:
+    import torch
+    from torch import nn
+
+    return [
+        torch.Tensor,
+        nn.Parameter,
+        nn.parameter.UninitializedParameter,
+        nn.Module,
+        nn.Linear,
+        nn.LazyLinear,
+        nn.modules.lazy.LazyModuleMixin,
+        nn.Sequential,
+        nn.ModuleList,
+        nn.ModuleDict,
+        nn.ReLU,
+        nn.Tanh,
+        nn.Dropout,
+        nn.BatchNorm1d,
+        nn.Conv2d,
+        nn.Bilinear,
+        torch.optim.Optimizer,
+        torch.optim.SGD,
+        torch.optim.Adam,
+    ]
+
+
+# Names a probe itself replaces while student code runs: ``grader.probes.gpus.simulated`` makes
+# torch.cuda report any number of devices (and puts the originals back).
+NOT_WATCHED = frozenset({("torch.cuda", "device_count"), ("torch.cuda", "is_available")})
+
+
+def _behaviour(value: Any) -> bool:
+    """Whether a namespace entry is behaviour (a function, class or module) rather than state: a
+    module's state (tempfile.tempdir, warnings.filters, torch.cuda._initialized) changes in
+    honest use; its functions and classes do not."""
+    return callable(value) or isinstance(value, types.ModuleType)
+
+
+class Snapshot:
+    """Identity snapshot of namespaces: ``changed()`` lists what was replaced or removed since
+    (and puts it back). Additions are ignored: they change no existing lookup."""
+
+    def __init__(self, namespaces: Iterable[tuple[str, Any, type | None]]) -> None:
+        self._entries = []
+        for label, namespace, owner in namespaces:
+            keys = tuple(
+                k for k, v in namespace.items() if _behaviour(v) and (label, k) not in NOT_WATCHED
+            )
+            values = tuple(namespace[k] for k in keys)
+            self._entries.append((label, namespace, owner, keys, values))
+        # Bound now: the check must not use what it checks.
+        self._is, self._all, self._map, self._zip = operator.is_, all, map, zip
+        self._setattr = type.__setattr__
+
+    def changed(self) -> list[str]:
+        """What was replaced or removed (each put back as it was)."""
+        is_, all_, map_, zip_ = self._is, self._all, self._map, self._zip
+        found: list[str] = []
+        for label, namespace, owner, keys, values in self._entries:
+            get = namespace.get
+            if all_(map_(is_, map_(get, keys), values)):
+                continue
+            for key, value in zip_(keys, values):
+                if get(key) is not value:
+                    found.append(f"{label}.{key}")
+                    if owner is None:
+                        namespace[key] = value
+                    else:  # a class: through type.__setattr__ (grader code, so allowed)
+                        self._setattr(owner, key, value)
+        return found
+
+
+def snapshot(grader_modules: Iterable[types.ModuleType]) -> Snapshot:
+    namespaces: list[tuple[str, Any, type | None]] = []
+    for name in WATCHED_MODULES:
+        module = sys.modules.get(name)
+        if module is not None:
+            namespaces.append((name, module.__dict__, None))
+    for module in grader_modules:
+        namespaces.append((module.__name__, module.__dict__, None))
+    for cls in watched_types():
+        namespaces.append((f"{cls.__module__}.{cls.__qualname__}", cls.__dict__, cls))
+    return Snapshot(namespaces)
+
+
+# -- installing it all in the child ---------------------------------------------------------------
+
+CANARY_FILE = "<sandbox canary>"
+"""The file name canary code runs under: outside every trusted root, so it counts as student code."""
+
+
+def _run_as_student(source: str) -> dict[str, Any]:
+    """Run ``source`` the way a submission's code runs: in a module named like a section, from a
+    file name outside every trusted root."""
+    module = types.ModuleType("modules")
+    previous = sys.modules.get("modules")
+    sys.modules["modules"] = module
+    try:
+        exec(compile(source, CANARY_FILE, "exec"), module.__dict__)
+    finally:
+        if previous is None:
+            del sys.modules["modules"]
+        else:
+            sys.modules["modules"] = previous
+    return module.__dict__
+
+
+def _refused(source: str) -> str | None:
+    """None if ``source``, run as student code, is refused by the guard; else what happened."""
+    try:
+        _run_as_student(source)
+    except Refused:
+        return None
+    except Exception as exc:
+        return f"failed otherwise ({type(exc).__name__}: {exc})"
+    return "was allowed"
+
+
+# Forbidden actions the audit hook must refuse (negative canaries), and honest code it must
+# let through (positive canaries).
+HOOK_CANARIES = {
+    "sys._getframe": "import sys\nsys._getframe()",
+    "a traceback's frame": "import sys\ntry:\n    1 / 0\nexcept ZeroDivisionError as e:\n    e.__traceback__.tb_frame",
+    "gc.get_objects": "import gc\ngc.get_objects()",
+    "ctypes": "import ctypes\nctypes.string_at(id(0), 1)",
+    "code construction": "(lambda: 0).__code__.replace(co_name='x')",
+    "sys.settrace": "import sys\nsys.settrace(None)",
+    "changing a torch function's code": "import torch.nn.functional as F\n"
+    "F.relu.__code__ = (lambda x: x).__code__",
+    "changing the class of a torch object": "import torch\n"
+    "class T(torch.nn.Linear):\n    pass\n"
+    "torch.nn.Linear(2, 2).weight.__class__ = T",
+    "importing the grader": "import grader",
+}
+HONEST_CANARIES = (
+    "import collections\ncollections.namedtuple('Point', 'x y')",
+    "import typing\ntyping.TypeVar('T')",
+    "import dataclasses\n@dataclasses.dataclass\nclass D:\n    a: int = 1",
+    "import enum\nenum.Enum('Colour', 'red green')",
+    "import torch\nfrom torch import nn\nm = nn.LazyLinear(3)\nm(torch.zeros(2, 4))",
+)
+
+
+def install(config: dict[str, Any], layers: dict[str, str], files: str) -> Any:
+    """Seccomp, the grader out of reach, the tamper check and the audit hook, each with its canary
+    (recorded in ``layers``). Returns the dispatch function the child serves requests with."""
+    from grader import probes
+    from grader.sandbox import seccomp
+
+    switches = config["layers"]
+    grader_modules = [
+        m for n, m in sys.modules.items() if (n == "grader" or n.startswith("grader.")) and m
+    ]
+    check = snapshot(grader_modules) if switches.get("guard", True) else None
+    dispatch = probes.dispatcher(tampered=check.changed if check is not None else None, files=files)
+
+    if switches.get("seccomp", True):
+        try:
+            seccomp.install(threads=config["device"].startswith("cuda"))
+        except OSError as exc:
+            layers["seccomp"] = f"unavailable: {exc.strerror or exc}"
+        else:
+            layers["seccomp"] = _seccomp_canary()
+    else:
+        layers["seccomp"] = "disabled"
+
+    if check is None:
+        for layer in ("grader_unreachable", "tamper_check", "audit_hook"):
+            layers[layer] = "disabled"
+        return dispatch
+    hide_grader_modules()
+    sys.addaudithook(make_audit_hook(tuple(config["trusted_roots"]), frozenset(config["sections"])))
+    layers["grader_unreachable"] = (
+        "active"
+        if not any(n == "grader" or n.startswith("grader.") for n in sys.modules)
+        and _refused(HOOK_CANARIES["importing the grader"]) is None
+        else "failed canary: a grader module can still be reached"
+    )
+    problems = [
+        f"{what} {outcome}"
+        for what, source in HOOK_CANARIES.items()
+        if (outcome := _refused(source)) is not None
+    ]
+    for source in HONEST_CANARIES:
+        try:
+            _run_as_student(source)
+        except Exception as exc:
+            problems.append(f"honest code refused ({source.splitlines()[-1]}: {exc})")
+    layers["audit_hook"] = "active" if not problems else "failed canary: " + "; ".join(problems)
+    layers["tamper_check"] = _tamper_canary(check)
+    return dispatch
+
+
+def _seccomp_canary() -> str:
+    from grader.sandbox import linux
+
+    problems = []
+    for what, action in (
+        ("unshare(CLONE_NEWUSER)", lambda: linux.unshare(0x10000000)),
+        ("fork", os.fork),
+    ):
+        try:
+            pid = action()
+        except OSError:
+            continue
+        if pid == 0:  # a forked canary that got through: leave at once
+            os._exit(0)
+        problems.append(f"{what} succeeded")
+    return "active" if not problems else "failed canary: " + "; ".join(problems)
+
+
+def _tamper_canary(check: Snapshot) -> str:
+    if check.changed():
+        return "failed canary: namespaces changed before any student code ran"
+    import torch.nn.functional as F
+
+    relu = F.relu
+    F.relu = lambda x: x  # type: ignore[assignment]
+    found = check.changed()
+    if F.relu is not relu or found != ["torch.nn.functional.relu"]:
+        F.relu = relu
+        return f"failed canary: a replaced torch.nn.functional.relu was not found ({found})"
+    return "active"
