@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
+import signal
 import sys
 import time
 
@@ -23,6 +25,10 @@ HELP_SUBMISSION = "a folder with section files (modules.py, …), a class folder
 HELP_JSON = "write the results to FILE as JSON"
 HELP_DEVICE = "device the checks run on (default: auto, which uses CUDA when available)"
 HELP_ONLY = "grade only these items or sections (e.g. modules.MySequential, or modules)"
+HELP_NBGRADER_SUBMITTED = (
+    "SUBMISSION is an nbgrader course folder (or its submitted/): grade "
+    "submitted/<student>/ASSIGNMENT/ for every student (found by itself when there is one assignment)"
+)
 HELP_WORKERS = "grade a class folder with N worker processes (default 1)"
 HELP_TIMEOUT = "seconds one probe may run before the submission's process is stopped (default 5)"
 HELP_SUBMISSION_TIMEOUT = "seconds of running time one submission may use in all; the rest is then scored zero (default 300)"
@@ -68,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--device", default="auto", choices=["cpu", "cuda", "auto"], help=HELP_DEVICE
     )
     grade.add_argument("--only", nargs="+", metavar="ID", help=HELP_ONLY)
+    grade.add_argument(
+        "--nbgrader-submitted", metavar="ASSIGNMENT", default=None, help=HELP_NBGRADER_SUBMITTED
+    )
     grade.add_argument("--workers", type=int, default=1, metavar="N", help=HELP_WORKERS)
     grade.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help=HELP_TIMEOUT)
     grade.add_argument(
@@ -130,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return exercises.main(check_only=args.check)
     if args.command == "grade":
+        args.argv = argv
         return _grade(args)
     if args.command == "export":
         return _export(args)
@@ -163,9 +173,14 @@ def _grade(args: argparse.Namespace) -> int:
         print("error: --workers must be at least 1", file=sys.stderr)
         return 2
     try:
-        mode, submissions = sources.discover(args.submission)
+        mode, submissions = sources.discover(
+            args.submission, nbgrader_assignment=args.nbgrader_submitted
+        )
     except FileNotFoundError:
         print(f"error: {args.submission} does not exist", file=sys.stderr)
+        return 2
+    except sources.SourceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
         options = _options(args, transport=args.transport, replay=not args.no_replay)
@@ -192,24 +207,50 @@ def _grade(args: argparse.Namespace) -> int:
         )
         return 2
     started = time.monotonic()
+    done: list[str] = []
+    interrupted = False
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        nonlocal interrupted
+        interrupted = True
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
         if mode == "class":
             from grader import workers
 
             with report.ClassProgress(len(submissions)) as progress:
+
+                def finished(result: object, reused: bool = False) -> None:
+                    done.append(getattr(result, "submission", ""))
+                    progress.update(result, reused)
+
                 graded = workers.grade_class(
                     submissions,
                     options,
                     workers=args.workers,
                     journal=journal,
                     resume=args.resume,
-                    on_result=progress.update,
+                    on_result=finished,
+                    cancelled=lambda: interrupted,
                 )
         else:
             graded = runner.grade(submissions, options)
+    except KeyboardInterrupt:
+        interrupted = True
     except errors.GraderError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        if not interrupted:  # pytest turns Ctrl-C into an exit code, and so into a GraderError
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if interrupted:
+        import gc
+
+        gc.collect()  # the interrupted run's queues: released now, not reported as leaked at exit
+        print(_interrupted_message(args, len(done), len(submissions), journal), file=sys.stderr)
+        return 130
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         results.write_json(args.json, graded, class_mode=mode == "class")
@@ -228,6 +269,22 @@ def _grade(args: argparse.Namespace) -> int:
         + (f"; results in {args.json}" if args.json else "")
     )
     return 0
+
+
+def _interrupted_message(
+    args: argparse.Namespace, done: int, total: int, journal: str | None
+) -> str:
+    """One line after Ctrl-C: what is kept and the command that finishes the job."""
+    if not journal:
+        return (
+            f"interrupted: {done} of {total} graded; nothing was kept (a class run with --json "
+            "keeps a journal that --resume continues)"
+        )
+    argv = list(getattr(args, "argv", None) or sys.argv[1:])
+    if "--resume" not in argv:
+        argv.append("--resume")
+    command = shlex.join([os.path.basename(sys.executable), "-m", "grader", *argv])
+    return f"interrupted: {done} of {total} graded and kept in {journal}; resume with: {command}"
 
 
 def _write_exports(args: argparse.Namespace, graded: list, *, class_mode: bool) -> list[str]:
@@ -271,6 +328,9 @@ def _check(args: argparse.Namespace) -> int:
         mode, submissions = sources.discover(args.submission)
     except FileNotFoundError:
         print(f"error: {args.submission} does not exist", file=sys.stderr)
+        return 2
+    except sources.SourceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     if mode == "class":
         print(
