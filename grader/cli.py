@@ -58,6 +58,31 @@ EXPORT_HELP = {
 def _add_export_options(parser: argparse.ArgumentParser) -> None:
     for name, (metavar, text) in EXPORT_HELP.items():
         parser.add_argument(f"--{name}", metavar=metavar, help=text)
+    parser.add_argument(
+        "--csv-layout",
+        default="default",
+        choices=["default", "canvas"],
+        help="CSV columns: default (student_id, name, email, score, items; spreadsheets and "
+        "Moodle) or canvas (Canvas's gradebook import: Student, ID, SIS User ID, SIS Login ID, "
+        "Section, one assignment column)",
+    )
+    parser.add_argument(
+        "--roster",
+        metavar="FILE",
+        help="CSV of identities for the gradebook: a student_id column (the folder name) and any "
+        "of name, email, canvas_id, sis_user_id, sis_login_id, section",
+    )
+    parser.add_argument(
+        "--assignment-title",
+        metavar="TITLE",
+        help="the assignment column's title in the Canvas layout (default: Builders' Guide)",
+    )
+    parser.add_argument(
+        "--gradescope-hidden",
+        default="after_published",
+        choices=["hidden", "after_due_date", "after_published", "visible"],
+        help="visibility of hidden checks' tests in Gradescope's results (default after_published)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -167,7 +192,7 @@ def _options(args: argparse.Namespace, **overrides: object):
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from grader import errors, report, results, runner, sources
+    from grader import errors, exporters, report, results, runner, sources
 
     if args.workers < 1:
         print("error: --workers must be at least 1", file=sys.stderr)
@@ -224,7 +249,7 @@ def _grade(args: argparse.Namespace) -> int:
 
                 def finished(result: object, reused: bool = False) -> None:
                     done.append(getattr(result, "submission", ""))
-                    progress.update(result, reused)
+                    progress.update(exporters.terminal_safe([result])[0], reused)
 
                 graded = workers.grade_class(
                     submissions,
@@ -254,15 +279,23 @@ def _grade(args: argparse.Namespace) -> int:
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         results.write_json(args.json, graded, class_mode=mode == "class")
-    _write_exports(args, graded, class_mode=mode == "class")
-    report.print_results(graded, class_mode=mode == "class")
+    try:
+        _write_exports(args, graded, class_mode=mode == "class")
+    except (OSError, ValueError) as exc:  # a roster that cannot be read, a folder not writable
+        print(
+            f"error: the results are in the JSON file but an export failed: {exc}", file=sys.stderr
+        )
+        return 2
+    report.print_results(exporters.terminal_safe(graded), class_mode=mode == "class")
     from grader.notebooks import print_notes
 
     print_notes(submissions)  # notebooks: magics and shell escapes that were not run
     if mode == "single" and args.details:
         from rich.console import Console
 
-        Console().print(report.submission_table(graded[0], show_checks=True))
+        Console().print(
+            report.submission_table(exporters.terminal_safe(graded)[0], show_checks=True)
+        )
     elapsed = time.monotonic() - started
     print(
         f"graded {len(graded)} submission(s) in {elapsed:.1f} s"
@@ -293,7 +326,15 @@ def _write_exports(args: argparse.Namespace, graded: list, *, class_mode: bool) 
     requested = {name: getattr(args, name, None) for name in exporters.FORMATS}
     if not any(requested.values()):
         return []
-    return exporters.export(graded, class_mode=class_mode, **requested)
+    return exporters.export(
+        graded,
+        class_mode=class_mode,
+        csv_layout=getattr(args, "csv_layout", "default"),
+        roster=getattr(args, "roster", None),
+        assignment=getattr(args, "assignment_title", None),
+        gradescope_hidden=getattr(args, "gradescope_hidden", None),
+        **requested,
+    )
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -316,7 +357,12 @@ def _export(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    for path in _write_exports(args, graded, class_mode=class_mode):
+    try:
+        written = _write_exports(args, graded, class_mode=class_mode)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
         print(f"wrote {path}")
     return 0
 

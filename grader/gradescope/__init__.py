@@ -159,7 +159,7 @@ def run(root: str) -> int:
     """Grade ``root/submission``, write ``root/results/results.json``. Exit status 0 when a
     results file with a grade was written."""
     from grader import errors, report, runner
-    from grader.exporters import gradescope
+    from grader.exporters import gradescope, terminal_safe
     from grader.sandbox.client import SandboxPolicy
 
     results_dir = os.path.join(root, "results")
@@ -199,7 +199,7 @@ def run(root: str) -> int:
         # Not a proven layer (nothing to prove): every child always starts its own session.
         data["extra_data"]["protections"]["process_group"] = "own session and process group"
         data["execution_time"] = round(time.monotonic() - started)
-        report.print_results([result], class_mode=False)
+        report.print_results(terminal_safe([result]), class_mode=False)
         status = 0
     tmp = target + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
