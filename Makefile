@@ -25,6 +25,7 @@ CSV ?=
 FEEDBACK ?=
 RESUME ?=
 GRADESCOPE_TORCH_INDEX_URL ?= https://download.pytorch.org/whl/cpu
+GRADESCOPE_HIDDEN ?= after_published
 PYTEST_ARGS ?=
 
 PY := $(VENV)/bin/python
@@ -67,7 +68,8 @@ check: $(STAMP)
 
 gradescope: $(STAMP)
 	$(PY) -m grader.gradescope build --out build/gradescope --torch-spec "$(TORCH_SPEC)" \
-		--torch-index-url "$(GRADESCOPE_TORCH_INDEX_URL)" $(if $(strip $(ONLY)),--only "$(ONLY)",)
+		--torch-index-url "$(GRADESCOPE_TORCH_INDEX_URL)" --hidden-visibility "$(GRADESCOPE_HIDDEN)" \
+		$(if $(strip $(ONLY)),--only "$(ONLY)",)
 
 release: $(STAMP)
 	$(PY) -m grader nbgrader release --out build/release
