@@ -5,6 +5,7 @@
 #   make check [SUBMISSION=exercises] [ONLY=...]   public checks with hints, for learners
 #   make gradescope [ONLY="modules ..."]    build/gradescope/autograder.zip for Gradescope
 #   make release                            nbgrader course folder build/release (from solutions/)
+#   make student                            build/student: the students' package (public checks only)
 #   make test                               the kit's own test suite
 #   make exercises | make bench | make lint
 #
@@ -49,7 +50,7 @@ GRADE_ARGS += --resume
 endif
 CHECK_ARGS := $(if $(strip $(ONLY)),--only $(ONLY),)
 
-.PHONY: install grade check test exercises bench lint clean gradescope release
+.PHONY: install grade check test exercises bench lint clean gradescope release student
 
 install: $(STAMP)
 
@@ -73,6 +74,9 @@ gradescope: $(STAMP)
 
 release: $(STAMP)
 	$(PY) -m grader nbgrader release --out build/release
+
+student: $(STAMP)
+	$(PY) -m grader.student_package --out build/student
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
