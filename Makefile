@@ -6,6 +6,7 @@
 #   make gradescope [ONLY="modules ..."]    build/gradescope/autograder.zip for Gradescope
 #   make release                            nbgrader course folder build/release (from solutions/)
 #   make student                            build/student: the students' package (public checks only)
+#   make prairielearn                       build/prairielearn: grader image (Dockerfile) and questions
 #   make test                               the kit's own test suite
 #   make exercises | make bench | make lint
 #
@@ -50,7 +51,7 @@ GRADE_ARGS += --resume
 endif
 CHECK_ARGS := $(if $(strip $(ONLY)),--only $(ONLY),)
 
-.PHONY: install grade check test exercises bench lint clean gradescope release student
+.PHONY: install grade check test exercises bench lint clean gradescope release student prairielearn
 
 install: $(STAMP)
 
@@ -77,6 +78,9 @@ release: $(STAMP)
 
 student: $(STAMP)
 	$(PY) -m grader.student_package --out build/student
+
+prairielearn: $(STAMP)
+	$(PY) -m grader.prairielearn build --out build/prairielearn
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
