@@ -542,3 +542,12 @@ def test_junit_times_add_up(tmp_path: Path) -> None:
     assert float(suite.get("time")) == 1.5
     assert sum(float(c.get("time")) for c in suite.findall("testcase")) == pytest.approx(1.5)
     assert float(root.get("time")) == pytest.approx(1.5)
+
+
+def test_feedback_tells_notebook_students_what_works_in_a_notebook() -> None:
+    """Issue 14, problem 8: does the Markdown feedback stop telling everyone to run `make check`
+    (a notebook student cannot) and say what to do in a notebook and with .py files?"""
+    body = markdown.render(synthetic())
+    assert "make check" not in body
+    assert "in a notebook, run its public test cells again" in body
+    assert "python -m grader check" in body
