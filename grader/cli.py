@@ -155,8 +155,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["nbgrader"]:  # release / autograde: own parser, needs the [nbgrader] extra
-        from grader.nbgrader.cli import main as nbgrader_main
-
+        try:
+            from grader.nbgrader.cli import main as nbgrader_main
+        except ModuleNotFoundError as exc:
+            if not (exc.name or "").startswith("grader."):
+                raise
+            print(
+                "error: the nbgrader commands are part of the instructor's kit, not the "
+                "students' package",
+                file=sys.stderr,
+            )
+            return 2
         return nbgrader_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "exercises":
