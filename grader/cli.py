@@ -280,10 +280,9 @@ def _grade(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     if interrupted:
-        import gc
-
-        gc.collect()  # the interrupted run's queues: released now, not reported as leaked at exit
-        print(_interrupted_message(args, len(done), len(submissions), journal), file=sys.stderr)
+        _release_queues()
+        kept = _journalled(journal, {s.name for s in submissions}) if journal else len(done)
+        print(_interrupted_message(args, kept, len(submissions), journal), file=sys.stderr)
         return 130
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
@@ -311,6 +310,39 @@ def _grade(args: argparse.Namespace) -> int:
         + (f"; results in {args.json}" if args.json else "")
     )
     return 0
+
+
+def _release_queues() -> None:
+    """The interrupted class run's queues: released now (python -m grader ends with os._exit,
+    which would leave multiprocessing's tracker to report them as leaked)."""
+    import gc
+
+    gc.collect()
+    try:
+        from multiprocessing import util
+
+        util._run_finalizers(0)  # what a normal interpreter exit runs: unlinks the semaphores
+    except Exception:
+        pass
+
+
+def _journalled(journal: str, names: set[str]) -> int:
+    """How many of these students' results the journal holds (what --resume will reuse)."""
+    import json
+
+    found = set()
+    try:
+        with open(journal, encoding="utf-8") as f:
+            for line in f:
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(entry, dict) and entry.get("submission") in names:
+                    found.add(entry["submission"])
+    except OSError:
+        return 0
+    return len(found)
 
 
 def _interrupted_message(
