@@ -5,6 +5,8 @@
 #   make check [SUBMISSION=exercises] [ONLY=...]   public checks with hints, for learners
 #   make gradescope [ONLY="modules ..."]    build/gradescope/autograder.zip for Gradescope
 #   make release                            nbgrader course folder build/release (from solutions/)
+#   make student                            build/student: the students' package (public checks only)
+#   make prairielearn                       build/prairielearn: grader image (Dockerfile) and questions
 #   make test                               the kit's own test suite
 #   make exercises | make bench | make lint
 #
@@ -25,6 +27,7 @@ CSV ?=
 FEEDBACK ?=
 RESUME ?=
 GRADESCOPE_TORCH_INDEX_URL ?= https://download.pytorch.org/whl/cpu
+GRADESCOPE_HIDDEN ?= after_published
 PYTEST_ARGS ?=
 
 PY := $(VENV)/bin/python
@@ -48,7 +51,7 @@ GRADE_ARGS += --resume
 endif
 CHECK_ARGS := $(if $(strip $(ONLY)),--only $(ONLY),)
 
-.PHONY: install grade check test exercises bench lint clean gradescope release
+.PHONY: install grade check test exercises bench lint clean gradescope release student prairielearn
 
 install: $(STAMP)
 
@@ -67,10 +70,17 @@ check: $(STAMP)
 
 gradescope: $(STAMP)
 	$(PY) -m grader.gradescope build --out build/gradescope --torch-spec "$(TORCH_SPEC)" \
-		--torch-index-url "$(GRADESCOPE_TORCH_INDEX_URL)" $(if $(strip $(ONLY)),--only "$(ONLY)",)
+		--torch-index-url "$(GRADESCOPE_TORCH_INDEX_URL)" --hidden-visibility "$(GRADESCOPE_HIDDEN)" \
+		$(if $(strip $(ONLY)),--only "$(ONLY)",)
 
 release: $(STAMP)
 	$(PY) -m grader nbgrader release --out build/release
+
+student: $(STAMP)
+	$(PY) -m grader.student_package --out build/student
+
+prairielearn: $(STAMP)
+	$(PY) -m grader.prairielearn build --out build/prairielearn
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,11 +1,12 @@
-"""Ten notebook submissions through plain ``nbgrader autograde`` and through the secure path.
+"""Ten notebook submissions through nbgrader's in-kernel path and through the sandboxed one.
 
 One course folder is released from ``solutions/`` (``nbgrader generate_assignment``); ten students
 each hand in the reference solution of ``modules`` as a notebook (``--all-sections``: every section
 that has checks). Then, in the same run so that both see the same machine load:
 
-- ``nbgrader autograde`` — a kernel per notebook runs the student's cells and the test cells, which
-  grade in the kernel (in-process transport);
+- ``nbgrader autograde --SandboxGrades.in_kernel=True`` — the in-kernel opt-in (what plain
+  ``nbgrader autograde`` did before the course was secure by default): a kernel per notebook runs
+  the student's cells and the test cells, which grade in the kernel (in-process transport);
 - ``python -m grader nbgrader autograde --force`` — nbgrader's own autograde with the sandbox in
   place of its kernel: one zygote, a contained child per notebook;
 - ``python -m grader grade CLASS --workers 2`` on the same notebooks (each student's folder of
@@ -72,7 +73,15 @@ def main() -> int:
                 os.path.join(course, "submitted", student, ASSIGNMENT),
                 os.path.join(class_dir, student),
             )
-        plain = [common.PYTHON, "-m", "nbgrader", "autograde", ASSIGNMENT, "--force"]
+        plain = [
+            common.PYTHON,
+            "-m",
+            "nbgrader",
+            "autograde",
+            ASSIGNMENT,
+            "--force",
+            "--SandboxGrades.in_kernel=True",
+        ]
         secure = [common.PYTHON, "-m", "grader", "nbgrader", "autograde", ASSIGNMENT, "--force"]
         json_out = os.path.join(course, "grade.json")
         graded_class = common.grade_command(
@@ -99,7 +108,7 @@ def main() -> int:
     secure_median = common.median(secure_times)
     what = f"{args.students} submissions x {len(graded)} graded notebook(s)"
     common.print_row(
-        "nbgrader autograde (in-kernel checks)",
+        "nbgrader autograde --SandboxGrades.in_kernel=True (in-kernel opt-in)",
         common.seconds(plain_median),
         args.repeat,
         f"{what}; {common.seconds(plain_median / args.students)} per submission",

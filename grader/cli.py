@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
+import signal
 import sys
 import time
 
@@ -23,6 +25,10 @@ HELP_SUBMISSION = "a folder with section files (modules.py, …), a class folder
 HELP_JSON = "write the results to FILE as JSON"
 HELP_DEVICE = "device the checks run on (default: auto, which uses CUDA when available)"
 HELP_ONLY = "grade only these items or sections (e.g. modules.MySequential, or modules)"
+HELP_NBGRADER_SUBMITTED = (
+    "SUBMISSION is an nbgrader course folder (or its submitted/): grade "
+    "submitted/<student>/ASSIGNMENT/ for every student (found by itself when there is one assignment)"
+)
 HELP_WORKERS = "grade a class folder with N worker processes (default 1)"
 HELP_TIMEOUT = "seconds one probe may run before the submission's process is stopped (default 5)"
 HELP_SUBMISSION_TIMEOUT = "seconds of running time one submission may use in all; the rest is then scored zero (default 300)"
@@ -52,6 +58,31 @@ EXPORT_HELP = {
 def _add_export_options(parser: argparse.ArgumentParser) -> None:
     for name, (metavar, text) in EXPORT_HELP.items():
         parser.add_argument(f"--{name}", metavar=metavar, help=text)
+    parser.add_argument(
+        "--csv-layout",
+        default="default",
+        choices=["default", "canvas"],
+        help="CSV columns: default (student_id, name, email, score, items; spreadsheets and "
+        "Moodle) or canvas (Canvas's gradebook import: Student, ID, SIS User ID, SIS Login ID, "
+        "Section, one assignment column)",
+    )
+    parser.add_argument(
+        "--roster",
+        metavar="FILE",
+        help="CSV of identities for the gradebook: a student_id column (the folder name) and any "
+        "of name, email, canvas_id, sis_user_id, sis_login_id, section",
+    )
+    parser.add_argument(
+        "--assignment-title",
+        metavar="TITLE",
+        help="the assignment column's title in the Canvas layout (default: Builders' Guide)",
+    )
+    parser.add_argument(
+        "--gradescope-hidden",
+        default="after_published",
+        choices=["hidden", "after_due_date", "after_published", "visible"],
+        help="visibility of hidden checks' tests in Gradescope's results (default after_published)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--device", default="auto", choices=["cpu", "cuda", "auto"], help=HELP_DEVICE
     )
     grade.add_argument("--only", nargs="+", metavar="ID", help=HELP_ONLY)
+    grade.add_argument(
+        "--nbgrader-submitted", metavar="ASSIGNMENT", default=None, help=HELP_NBGRADER_SUBMITTED
+    )
     grade.add_argument("--workers", type=int, default=1, metavar="N", help=HELP_WORKERS)
     grade.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help=HELP_TIMEOUT)
     grade.add_argument(
@@ -121,8 +155,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["nbgrader"]:  # release / autograde: own parser, needs the [nbgrader] extra
-        from grader.nbgrader.cli import main as nbgrader_main
-
+        try:
+            from grader.nbgrader.cli import main as nbgrader_main
+        except ModuleNotFoundError as exc:
+            if not (exc.name or "").startswith("grader."):
+                raise
+            print(
+                "error: the nbgrader commands are part of the instructor's kit, not the "
+                "students' package",
+                file=sys.stderr,
+            )
+            return 2
         return nbgrader_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "exercises":
@@ -130,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return exercises.main(check_only=args.check)
     if args.command == "grade":
+        args.argv = argv
         return _grade(args)
     if args.command == "export":
         return _export(args)
@@ -157,15 +201,20 @@ def _options(args: argparse.Namespace, **overrides: object):
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from grader import errors, report, results, runner, sources
+    from grader import errors, exporters, report, results, runner, sources
 
     if args.workers < 1:
         print("error: --workers must be at least 1", file=sys.stderr)
         return 2
     try:
-        mode, submissions = sources.discover(args.submission)
+        mode, submissions = sources.discover(
+            args.submission, nbgrader_assignment=args.nbgrader_submitted
+        )
     except FileNotFoundError:
         print(f"error: {args.submission} does not exist", file=sys.stderr)
+        return 2
+    except sources.SourceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
         options = _options(args, transport=args.transport, replay=not args.no_replay)
@@ -192,36 +241,69 @@ def _grade(args: argparse.Namespace) -> int:
         )
         return 2
     started = time.monotonic()
+    done: list[str] = []
+    interrupted = False
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        nonlocal interrupted
+        interrupted = True
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
         if mode == "class":
             from grader import workers
 
             with report.ClassProgress(len(submissions)) as progress:
+
+                def finished(result: object, reused: bool = False) -> None:
+                    done.append(getattr(result, "submission", ""))
+                    progress.update(exporters.terminal_safe([result])[0], reused)
+
                 graded = workers.grade_class(
                     submissions,
                     options,
                     workers=args.workers,
                     journal=journal,
                     resume=args.resume,
-                    on_result=progress.update,
+                    on_result=finished,
+                    cancelled=lambda: interrupted,
                 )
         else:
             graded = runner.grade(submissions, options)
+    except KeyboardInterrupt:
+        interrupted = True
     except errors.GraderError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        if not interrupted:  # pytest turns Ctrl-C into an exit code, and so into a GraderError
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if interrupted:
+        _release_queues()
+        kept = _journalled(journal, {s.name for s in submissions}) if journal else len(done)
+        print(_interrupted_message(args, kept, len(submissions), journal), file=sys.stderr)
+        return 130
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         results.write_json(args.json, graded, class_mode=mode == "class")
-    _write_exports(args, graded, class_mode=mode == "class")
-    report.print_results(graded, class_mode=mode == "class")
+    try:
+        _write_exports(args, graded, class_mode=mode == "class")
+    except (OSError, ValueError) as exc:  # a roster that cannot be read, a folder not writable
+        print(
+            f"error: the results are in the JSON file but an export failed: {exc}", file=sys.stderr
+        )
+        return 2
+    report.print_results(exporters.terminal_safe(graded), class_mode=mode == "class")
     from grader.notebooks import print_notes
 
     print_notes(submissions)  # notebooks: magics and shell escapes that were not run
     if mode == "single" and args.details:
         from rich.console import Console
 
-        Console().print(report.submission_table(graded[0], show_checks=True))
+        Console().print(
+            report.submission_table(exporters.terminal_safe(graded)[0], show_checks=True)
+        )
     elapsed = time.monotonic() - started
     print(
         f"graded {len(graded)} submission(s) in {elapsed:.1f} s"
@@ -230,13 +312,70 @@ def _grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _release_queues() -> None:
+    """The interrupted class run's queues: released now (python -m grader ends with os._exit,
+    which would leave multiprocessing's tracker to report them as leaked)."""
+    import gc
+
+    gc.collect()
+    try:
+        from multiprocessing import util
+
+        util._run_finalizers(0)  # what a normal interpreter exit runs: unlinks the semaphores
+    except Exception:
+        pass
+
+
+def _journalled(journal: str, names: set[str]) -> int:
+    """How many of these students' results the journal holds (what --resume will reuse)."""
+    import json
+
+    found = set()
+    try:
+        with open(journal, encoding="utf-8") as f:
+            for line in f:
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(entry, dict) and entry.get("submission") in names:
+                    found.add(entry["submission"])
+    except OSError:
+        return 0
+    return len(found)
+
+
+def _interrupted_message(
+    args: argparse.Namespace, done: int, total: int, journal: str | None
+) -> str:
+    """One line after Ctrl-C: what is kept and the command that finishes the job."""
+    if not journal:
+        return (
+            f"interrupted: {done} of {total} graded; nothing was kept (a class run with --json "
+            "keeps a journal that --resume continues)"
+        )
+    argv = list(getattr(args, "argv", None) or sys.argv[1:])
+    if "--resume" not in argv:
+        argv.append("--resume")
+    command = shlex.join([os.path.basename(sys.executable), "-m", "grader", *argv])
+    return f"interrupted: {done} of {total} graded and kept in {journal}; resume with: {command}"
+
+
 def _write_exports(args: argparse.Namespace, graded: list, *, class_mode: bool) -> list[str]:
     from grader import exporters
 
     requested = {name: getattr(args, name, None) for name in exporters.FORMATS}
     if not any(requested.values()):
         return []
-    return exporters.export(graded, class_mode=class_mode, **requested)
+    return exporters.export(
+        graded,
+        class_mode=class_mode,
+        csv_layout=getattr(args, "csv_layout", "default"),
+        roster=getattr(args, "roster", None),
+        assignment=getattr(args, "assignment_title", None),
+        gradescope_hidden=getattr(args, "gradescope_hidden", None),
+        **requested,
+    )
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -259,7 +398,12 @@ def _export(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    for path in _write_exports(args, graded, class_mode=class_mode):
+    try:
+        written = _write_exports(args, graded, class_mode=class_mode)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
         print(f"wrote {path}")
     return 0
 
@@ -271,6 +415,9 @@ def _check(args: argparse.Namespace) -> int:
         mode, submissions = sources.discover(args.submission)
     except FileNotFoundError:
         print(f"error: {args.submission} does not exist", file=sys.stderr)
+        return 2
+    except sources.SourceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     if mode == "class":
         print(

@@ -238,13 +238,37 @@ def defined_names(source: str) -> set[str]:
     return names
 
 
+def submission_note(submission: Any) -> str | None:
+    """One line about how a submission's notebooks were read (None when there is nothing to say):
+    how many autograder test cells were left out, and which IPython-only lines were not run."""
+    tests = 0
+    skipped: list[str] = []
+    for section in submission.sections.values():
+        for note in getattr(section, "notes", ()):
+            found = re.match(r"(\d+) autograder test cell", note)
+            if found:
+                tests += int(found.group(1))
+            else:
+                skipped.append(f"{section.filename} {note}")
+    if not tests and not skipped:
+        return None
+    parts = []
+    if skipped:
+        shown = "; ".join(skipped[:3]) + (
+            f"; and {len(skipped) - 3} more" if len(skipped) > 3 else ""
+        )
+        parts.append(f"{len(skipped)} IPython-only line(s) not run ({shown})")
+    if tests:
+        parts.append(f"{tests} autograder test cell(s) left out (the grader runs its own checks)")
+    return f"note: {submission.name}: " + "; ".join(parts)
+
+
 def print_notes(submissions: Any, file: Any = None) -> None:
-    """Tell what was not run in notebook submissions (after the results table)."""
+    """Tell what was not run in notebook submissions (after the results table): one line per
+    submission, however many notebooks it has (a class of 300 would otherwise get thousands)."""
     import sys
 
     for submission in submissions:
-        for section in submission.sections.values():
-            for note in getattr(section, "notes", ()):
-                print(
-                    f"note: {submission.name}/{section.filename}: {note}", file=file or sys.stdout
-                )
+        line = submission_note(submission)
+        if line is not None:
+            print(line, file=file or sys.stdout)

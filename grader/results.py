@@ -226,10 +226,20 @@ def build_submission_result(
 
 
 def _ungradable_message(items: Sequence[ItemResult]) -> str:
-    reasons = sorted({i.message for i in items if i.message})
+    """Why nothing could be graded: the real problems first (a syntax error, a broken notebook, a
+    misnamed upload), in curriculum order; plain absences summed up in one clause after them."""
+    reasons = list(dict.fromkeys(i.message for i in items if i.message))
     if not reasons:
         return "nothing could be graded"
-    return "nothing could be graded: " + "; ".join(reasons[:4])
+    absent = [r for r in reasons if "not found" in r and "found instead" not in r]
+    real = [r for r in reasons if r not in absent]
+    parts = real[:4] + ([f"and {len(real) - 4} more"] if len(real) > 4 else [])
+    if absent and real:
+        files = [r.split(" not found", 1)[0] for r in absent]
+        parts.append("no other section file was found (" + ", ".join(files) + ")")
+    elif absent:
+        parts.extend(absent[:4])
+    return "nothing could be graded: " + "; ".join(parts)
 
 
 def write_json(path: str, results: Sequence[SubmissionResult], *, class_mode: bool) -> None:

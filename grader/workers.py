@@ -153,11 +153,14 @@ def grade_class(
     journal: str | None = None,
     resume: bool = False,
     on_result: Callable[[SubmissionResult, bool], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> list[SubmissionResult]:
     """Grade a class; results in the order of ``submissions``.
 
     ``on_result(result, reused)`` is called as each result is known (``reused``: taken from the
-    journal by ``resume``). Raises GraderError if grading could not run.
+    journal by ``resume``). Once ``cancelled()`` is true (Ctrl-C), results still arriving may have
+    been cut short: they are neither journalled nor reported. Raises GraderError if grading could
+    not run.
     """
     book = Journal(journal, grader_fingerprint(options), resume=resume) if journal else None
     results: dict[str, SubmissionResult] = {}
@@ -174,6 +177,8 @@ def grade_class(
         by_name = {s.name: s for s in todo}
 
         def finished(result: SubmissionResult) -> None:
+            if cancelled is not None and cancelled():
+                return
             results[result.submission] = result
             if book is not None:
                 book.append(by_name[result.submission], result)

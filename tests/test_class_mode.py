@@ -212,6 +212,50 @@ def test_an_interrupted_run_resumes_to_the_same_results(tmp_path: Path) -> None:
     assert s3["score"] == s3["max_score"] > 0
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_ctrl_c_keeps_the_journal_and_says_how_to_resume(tmp_path: Path, workers: str) -> None:
+    """Issue 14, problem 8: after Ctrl-C (SIGINT to the whole terminal's process group) does the
+    grader exit 130 with one line saying what is kept and the command to resume, no traceback,
+    and a journal holding only complete results (none cut short by the interruption)?"""
+    root = tmp_path / "class"
+    for n in range(5):
+        write_submission(root / f"s{n}", _solution())
+    out = tmp_path / "results.json"
+    journal = tmp_path / "results.journal.jsonl"
+    args = ["grade", str(root), "--only", "modules", "--device", "cpu", "--json", str(out)]
+    proc = subprocess.Popen(
+        [PYTHON, "-m", "grader", *args, "--workers", workers],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and proc.poll() is None:
+            if journal.exists() and journal.read_text().count("\n") >= 1:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run finished before it could be interrupted"
+        os.killpg(proc.pid, signal.SIGINT)
+        _stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and "leaked" not in stderr, stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("interrupted: ") and f"kept in {journal}" in lines[0]
+    assert lines[0].endswith(" --resume") and "resume with: " in lines[0]
+    kept = [json.loads(line)["result"] for line in journal.read_text().splitlines()]
+    assert kept and all(r["score"] == r["max_score"] == 26 for r in kept), kept
+    assert f"{len(kept)} of 5 graded" in lines[0]
+    assert not out.exists()
+
+
 def test_a_students_result_does_not_depend_on_where_it_is_graded(tmp_path: Path) -> None:
     """Is a submission's result (examples drawn included) the same graded alone, first in a
     class, or late in a class with two workers? (Examples are seeded per check, never per slot.)"""

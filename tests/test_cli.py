@@ -261,3 +261,34 @@ def test_check_gives_one_hint_per_failing_item_from_public_checks_only(tmp_path:
     assert seeds
     again = run_grader(*args, "--seed", seeds[0])
     assert again.stdout == first.stdout
+
+
+def test_section_files_beside_student_folders_stop_the_run(tmp_path: Path) -> None:
+    """Issue 13, gap 6: is a class folder with a stray modules.py at its top refused (exit 2, the
+    stray file named) rather than graded as one submission?"""
+    write_submission(tmp_path / "alice", {"modules": "x = 1\n"})
+    (tmp_path / "modules.py").write_text("x = 1\n")
+    proc = run_grader("grade", str(tmp_path), "--device", "cpu")
+    assert proc.returncode == 2
+    assert "modules.py" in proc.stderr and "student folders" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_nbgrader_submitted_tree_is_graded_per_student(tmp_path: Path) -> None:
+    """Issue 14, problem 5: does `grade` on an nbgrader course folder grade
+    submitted/<student>/<assignment>/ per student (it used to call every student ungradable)?"""
+    from grader.nbgrader.release import build_notebook
+
+    notebook = build_notebook("modules", (SOLUTIONS / "modules.py").read_text(), [])
+    course = tmp_path / "course"
+    for student in ("alice", "bob"):
+        folder = course / "submitted" / student / "ps1"
+        folder.mkdir(parents=True)
+        (folder / "modules.ipynb").write_text(json.dumps(notebook))
+        (folder / "timestamp.txt").write_text("2026-01-01 12:00:00 UTC")
+    for args in ((), ("--nbgrader-submitted", "ps1")):
+        data = grade(course, "--only", "modules.MLP", *args)
+        results = {r["submission"]: r for r in data["submissions"]}
+        assert sorted(results) == ["alice", "bob"]
+        for result in results.values():
+            assert result["gradable"] and result["score"] == result["max_score"] > 0

@@ -1,13 +1,18 @@
-"""The real nbgrader round trip, no mocks: release, hand in, autograde both ways, read the gradebook.
+"""The real nbgrader round trip, no mocks: release, hand in, autograde every way, read the gradebook.
 
-Students: the reference solutions, the untouched stubs, one mutant of ``modules`` (a known mistake
-written into its item's solution cell), and a cheat whose first solution cell patches what the test
-cells call so that every in-kernel check "passes". Plain ``nbgrader autograde`` (checks in the
-student's kernel) and the secure path (``python -m grader nbgrader autograde``: the sandbox) must
-agree on every honest submission, item by item, with ``python -m grader grade`` on the same
-notebooks; the cheat must gain nothing on the secure path.
+Students: the reference solutions (one of their cells carrying an output of the student's own run),
+the untouched stubs, one mutant of ``modules`` (a known mistake written into its item's solution
+cell), a cheat whose first solution cell patches what the test cells call so that every in-kernel
+check "passes", and (handed in after the in-kernel run) one whose MLP loops forever.
 
-Slow (a kernel per notebook): run it alone with ``pytest -m nbgrader_roundtrip``.
+The course is the one ``make release`` writes, so plain ``nbgrader autograde`` is secure by default
+(the sandboxed steps, through ``nbgrader_config.py``); the in-kernel path runs only as the explicit
+opt-in (``--SandboxGrades.in_kernel=True``); ``python -m grader nbgrader autograde`` and ``python -m
+grader grade --nbgrader-submitted`` grade the same notebooks. All must agree on every honest
+submission, item by item; the cheat gains nothing but under the opt-in; the loop costs only its
+item; the in-kernel opt-in is warned about and recorded in the gradebook's comments.
+
+Slow (a kernel per notebook for the opt-in): run it alone with ``pytest -m nbgrader_roundtrip``.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -41,9 +47,23 @@ CHEAT = (
     "_kernel.grade_check = lambda *args, **kwargs: None  # every test cell now 'passes'\n"
 )
 CALL = re.compile(r'grade_check\(\s*"([^"]+)"')
+LOOP = """
+
+class MLP(nn.Module):
+    def __init__(self, hidden=256, out=10):
+        super().__init__()
+        self.hidden = nn.LazyLinear(hidden)
+        self.out = nn.LazyLinear(out)
+
+    def forward(self, X):
+        while True:
+            pass
+"""
+STUDENT_OUTPUT = "hello from the student's own run\n"
 
 
 def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The plain ``nbgrader`` command, as an instructor types it in the course folder."""
     proc = subprocess.run(
         [sys.executable, "-m", "nbgrader", *args],
         cwd=course,
@@ -81,16 +101,22 @@ def cell_items(course: Path) -> dict[tuple[str, str], str]:
 
 
 def gradebook(course: Path) -> dict[str, dict[str, Any]]:
-    """{student: {"total": score, "items": {item: (score, max)}}} read through nbgrader's API."""
+    """{student: {"total": score, "items": {item: (score, max)}, "comments": [...]}} read through
+    nbgrader's API."""
     from nbgrader.api import Gradebook
 
     items_of = cell_items(course)
     out: dict[str, dict[str, Any]] = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         for student in gb.students:
-            submission = gb.find_submission(ASSIGNMENT, student.id)
+            try:
+                submission = gb.find_submission(ASSIGNMENT, student.id)
+            except Exception:
+                continue
             per_item: dict[str, list[float]] = {}
+            comments = []
             for notebook in submission.notebooks:
+                comments.extend(c.auto_comment or "" for c in notebook.comments)
                 for grade_ in notebook.grades:
                     item = items_of[(notebook.name, grade_.name)]
                     score = per_item.setdefault(item, [0.0, 0.0])
@@ -101,6 +127,7 @@ def gradebook(course: Path) -> dict[str, dict[str, Any]]:
                 "max": submission.max_score,
                 "items": {k: tuple(v) for k, v in per_item.items()},
                 "failures": failures(course, student.id),
+                "comments": comments,
             }
     return out
 
@@ -164,30 +191,66 @@ def _roundtrip(course: Path) -> dict[str, Any]:
     )
     cheat = {first: stub.rstrip("\n") + "\n\n" + CHEAT}
     students["cheat"] = {"modules": handin.answered(released["modules"], cheat)}
+    # The student's own output on a solution cell: autograding must keep it (nothing is re-run).
+    for cell in students["solutions"]["modules"]["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("solution"):
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": STUDENT_OUTPUT}]
+            cell["execution_count"] = 1
+            break
     for student, notebooks in students.items():
         handin.hand_in(str(course), ASSIGNMENT, student, notebooks)
+    times: dict[str, float] = {}
 
-    nbgrader(course, "autograde", ASSIGNMENT)
+    # 1. The in-kernel path, only as the explicit opt-in (every notebook run in a kernel).
+    started = time.monotonic()
+    opt_in = nbgrader(course, "autograde", ASSIGNMENT, "--SandboxGrades.in_kernel=True")
+    times["in-kernel opt-in"] = time.monotonic() - started
+    in_kernel = gradebook(course)
+    shutil.copytree(course / "autograded", course / "autograded-in-kernel")
+
+    # 2. A student whose MLP never returns, handed in now (in a kernel it would hang the cell).
+    loop_answers = dict(answers["modules"])
+    loop_answers["MLP"] = loop_answers["MLP"] + LOOP
+    students["loop"] = {"modules": handin.answered(released["modules"], loop_answers)}
+    handin.hand_in(str(course), ASSIGNMENT, "loop", students["loop"])
+
+    # 3. Plain `nbgrader autograde`, as an instructor types it: secure by default.
+    started = time.monotonic()
+    plain_run = nbgrader(course, "autograde", ASSIGNMENT, "--force")
+    times["plain nbgrader autograde"] = time.monotonic() - started
     plain = gradebook(course)
     shutil.copytree(course / "autograded", course / "autograded-plain")
+
+    # 4. The explicit secure command.
+    started = time.monotonic()
     secure(course, "--force")
+    times["python -m grader nbgrader autograde"] = time.monotonic() - started
     safe = gradebook(course)
 
-    # The same notebooks through `python -m grader grade` (a class folder of notebook folders).
-    class_dir = course / "class"
-    for student in students:
-        shutil.copytree(course / "submitted" / student / ASSIGNMENT, class_dir / student)
-    cli = by_submission(grade(class_dir, json_path=course / "cli.json"))
+    # 5. The same notebooks through `python -m grader grade`, straight from submitted/.
+    started = time.monotonic()
+    cli = by_submission(
+        grade(course, "--nbgrader-submitted", ASSIGNMENT, json_path=course / "cli.json")
+    )
+    times["grade --nbgrader-submitted"] = time.monotonic() - started
+    print("round trip times: " + ", ".join(f"{k} {v:.0f} s" for k, v in times.items()))
     return {
         "course": course,
+        "in_kernel": in_kernel,
         "plain": plain,
         "secure": safe,
         "cli": cli,
+        "opt_in_stderr": opt_in.stderr,
+        "plain_stderr": plain_run.stderr,
         "target": target,
         "graded": graded,
         "points": sum(c.points for entry in written for c in entry.checks),
         "written": written,
+        "times": times,
     }
+
+
+PATHS = ("plain", "secure", "in_kernel")
 
 
 def cli_items(result: dict[str, Any], sections: list[str]) -> dict[str, tuple[float, float]]:
@@ -245,7 +308,7 @@ def test_released_notebooks_hold_no_solution_and_no_hidden_check(roundtrip):
 
 def test_solutions_get_full_marks_both_ways(roundtrip):
     """Does the reference solution get every point on plain nbgrader and on the secure path?"""
-    for path in ("plain", "secure"):
+    for path in PATHS:
         solutions = roundtrip[path]["solutions"]
         assert solutions["total"] == solutions["max"] == roundtrip["points"] > 0, (
             path,
@@ -257,14 +320,14 @@ def test_solutions_get_full_marks_both_ways(roundtrip):
 
 def test_stubs_get_zero_both_ways(roundtrip):
     """Do the released stubs, handed in untouched, score zero on both paths?"""
-    for path in ("plain", "secure"):
+    for path in PATHS:
         assert roundtrip[path]["stubs"]["total"] == 0, path
 
 
 def test_the_mutant_loses_its_item_only_on_both_paths(roundtrip):
     """Does the mutant lose points on its target item, and only there, on both paths?"""
     target = roundtrip["target"]
-    for path in ("plain", "secure"):
+    for path in PATHS:
         items = roundtrip[path]["mutant"]["items"]
         score, max_score = items[target]
         assert score < max_score, (path, target)
@@ -279,7 +342,7 @@ def test_honest_submissions_score_alike_on_every_path(roundtrip):
     graded = roundtrip["graded"]
     for student in ("solutions", "stubs", "mutant"):
         cli = cli_items(roundtrip["cli"][student], graded)
-        for path in ("plain", "secure"):
+        for path in PATHS:
             items = {
                 k: v
                 for k, v in roundtrip[path][student]["items"].items()
@@ -290,11 +353,73 @@ def test_honest_submissions_score_alike_on_every_path(roundtrip):
             assert items == cli, (student, path, roundtrip[path][student]["failures"])
 
 
-def test_the_cheat_gains_nothing_on_the_secure_path(roundtrip):
-    """Does patching the test cells' function in the kernel fool plain nbgrader (the reason for
-    the secure path) but earn nothing on the secure path?"""
-    assert roundtrip["plain"]["cheat"]["total"] > 0
+def test_plain_nbgrader_autograde_is_secure_by_default(roundtrip):
+    """Issue 14, problem 3: does the cheat that patches the test cells' function gain nothing on
+    plain `nbgrader autograde` in the released course (and on the secure command), while the
+    in-kernel path it exists against, run only as the opt-in, falls for it?"""
+    assert roundtrip["in_kernel"]["cheat"]["total"] > 0
+    assert roundtrip["plain"]["cheat"]["total"] == 0
     assert roundtrip["secure"]["cheat"]["total"] == 0
+    assert "graded" in roundtrip["plain_stderr"] and "in the sandbox" in roundtrip["plain_stderr"]
+    assert "in-kernel" not in roundtrip["plain_stderr"]
+
+
+def test_an_infinite_loop_costs_only_its_item(roundtrip):
+    """Issue 14, problem 3: does a notebook whose MLP loops forever get a result in the gradebook
+    on plain `nbgrader autograde`, losing MLP's points only (in a kernel it hung the cell for 300 s
+    and the whole submission had no autograded result)?"""
+    for path in ("plain", "secure"):
+        loop = roundtrip[path]["loop"]["items"]
+        score, max_score = loop["modules.MLP"]
+        assert score < max_score, path
+        for item, (score, max_score) in loop.items():
+            if item.startswith("modules.") and item != "modules.MLP":
+                assert score == max_score > 0, (path, item)
+
+
+def test_the_in_kernel_opt_in_is_warned_and_recorded(roundtrip):
+    """Does the in-kernel opt-in print its warning and write it into every graded notebook's
+    gradebook comments, and do the secure runs leave no such comment?"""
+    assert "graded in the student's kernel" in roundtrip["opt_in_stderr"]
+    comments = roundtrip["in_kernel"]["solutions"]["comments"]
+    assert comments and all("graded in the student's kernel" in c for c in comments)
+    for path in ("plain", "secure"):
+        for student in roundtrip[path].values():
+            assert not any("student's kernel" in c for c in student["comments"])
+
+
+def test_autograded_notebooks_keep_the_students_outputs(roundtrip):
+    """Does the autograded copy keep the output the student's own run left on a solution cell
+    (the secure steps run nothing, so clearing it would leave the cell blank)?"""
+    path = roundtrip["course"] / "autograded-plain" / "solutions" / ASSIGNMENT / "modules.ipynb"
+    outputs = [
+        "".join(o.get("text", ""))
+        for cell in handin.load(str(path))["cells"]
+        if cell["metadata"].get("nbgrader", {}).get("solution")
+        for o in cell.get("outputs", [])
+    ]
+    assert STUDENT_OUTPUT in outputs
+
+
+def test_the_released_course_tells_notebook_students_what_works_in_a_notebook(roundtrip):
+    """Issue 14, problem 8: do the released notebooks never tell students to run `make check`,
+    and say how to run the public checks in the notebook instead?"""
+    course = roundtrip["course"]
+    for entry in roundtrip["written"]:
+        text = (course / "release" / ASSIGNMENT / f"{entry.section}.ipynb").read_text()
+        assert "make check" not in text
+        assert "public test cell" in text
+
+
+def test_the_course_config_is_the_secure_one(roundtrip):
+    """Is the course's nbgrader_config.py the one with the grader's block, its steps importable?"""
+    import importlib
+
+    text = (roundtrip["course"] / "nbgrader_config.py").read_text()
+    assert release.BLOCK_BEGIN in text and "grader.nbgrader.preprocessors.SandboxGrades" in text
+    for step in re.findall(r'"((?:grader|nbgrader|nbconvert)\.[\w.]+)"', text):
+        module, _, name = step.rpartition(".")
+        assert hasattr(importlib.import_module(module), name), step
 
 
 def test_feedback_and_export_work_on_the_secure_results(roundtrip):

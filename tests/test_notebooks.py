@@ -145,6 +145,22 @@ def test_a_class_of_notebook_folders_is_found(tmp_path):
     assert [s.found for s in found] == [["modules"], ["lazy"]]
 
 
+def test_one_note_line_per_submission_however_many_notebooks(tmp_path, capsys):
+    """Issue 14: does a student with three notebooks (test cells left out, a magic not run) get
+    one note line in the output, not one per notebook?"""
+    test_cell = ("x = 1\n", {"nbgrader": {"grade": True, "solution": False, "points": 1}})
+    for section in ("modules", "parameters", "lazy"):
+        write_notebook(tmp_path / "alice", section, notebook("y = 2\n", test_cell, test_cell))
+    write_notebook(tmp_path / "alice", "layers", notebook("%matplotlib inline\nz = 3\n"))
+    write_notebook(tmp_path / "bob", "modules", notebook("y = 2\n"))
+    _, found = sources.discover(str(tmp_path))
+    notebooks.print_notes(found)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("note: alice: 1 IPython-only line(s) not run (layers.ipynb cell 1:")
+    assert "6 autograder test cell(s) left out" in lines[0]
+
+
 # -- grading (one class run through the command line and the sandbox) ----------------------------
 
 

@@ -382,3 +382,24 @@ def test_write_json_in_class_mode_with_one_student_still_wraps(tmp_path):
     path = tmp_path / "class.json"
     write_json(str(path), [one], class_mode=True)
     assert json.loads(path.read_text(encoding="utf-8")) == {"submissions": [one.to_json()]}
+
+
+def test_a_syntax_error_in_the_only_file_is_named_before_the_absent_ones():
+    """Issue 14, problem 6: with modules.py the only upload and a syntax error in it, and every
+    other section registered and absent, does the message give the syntax error (it used to sort
+    the reasons and cut them to four, all "not found")?"""
+    registered = {
+        item.id: [Check(f"test_{item.names[0].lower()}", item.id, 1.0, "public")] for item in ITEMS
+    }
+    problems = {s: f"{s}.py not found in the submission" for s in {i.section for i in ITEMS}}
+    problems["modules"] = "modules.py has a syntax error at line 3: invalid syntax"
+    submission = build(
+        outcomes(registered, "section unavailable"),
+        registered=registered,
+        section_problems=problems,
+    )
+    assert submission.gradable is False
+    assert submission.message.startswith(
+        "nothing could be graded: modules.py has a syntax error at line 3"
+    )
+    assert "no other section file was found (parameters.py" in submission.message

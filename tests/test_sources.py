@@ -289,3 +289,114 @@ def test_an_empty_folder_says_no_section_file_was_found(tmp_path):
     assert submission.problem.startswith("no section file (modules.py, parameters.py")
     assert str(folder) in submission.problem
     assert "not found" not in submission.problem  # plain absences are not repeated
+
+
+# -- issue 13 (gaps 5 and 6) and issue 14 (problems 5 and 6) -----------------------------------
+
+
+def test_a_hard_linked_section_file_is_refused_without_reading_it(tmp_path):
+    """Is a modules.py that is a hard link to a file only root may read refused as a link, none
+    of that file's text kept (the grader runs as root and echoes a syntax error's first line)?"""
+    secret = write(tmp_path / "root-only" / "secret.py", SECRET + "\n")
+    secret.chmod(0o600)
+    folder = tmp_path / "mallory"
+    folder.mkdir()
+    os.link(secret, folder / "modules.py")
+    _, submission = only(folder)
+    assert_unreadable(submission.sections["modules"], "modules.py", "hard link")
+    assert SECRET not in repr(submission)
+
+
+def test_a_hard_linked_notebook_given_directly_is_refused(tmp_path):
+    """Is a hard-linked notebook refused too when it is the path given on the command line?"""
+    original = write(tmp_path / "elsewhere.ipynb", json.dumps({"cells": [], "note": SECRET}))
+    os.link(original, tmp_path / "modules.ipynb")
+    _, submission = only(tmp_path / "modules.ipynb")
+    assert_unreadable(submission.sections["modules"], "hard link")
+    assert SECRET not in repr(submission)
+
+
+def test_section_files_beside_student_folders_are_an_error_naming_them(tmp_path):
+    """Does a class folder with a stray modules.py at its top (beside student folders) stop with
+    an error naming the stray file, instead of being graded as one submission?"""
+    from grader.sources import SourceError
+
+    write(tmp_path / "alice" / "modules.py", MODULES)
+    write(tmp_path / "bob" / "modules.py", MODULES)
+    write(tmp_path / "modules.py", MODULES)
+    with pytest.raises(SourceError, match=r"modules\.py") as caught:
+        discover(str(tmp_path))
+    assert "alice" in str(caught.value) and "student folders" in str(caught.value)
+
+
+def test_a_single_submission_may_keep_other_folders(tmp_path):
+    """Is a submission folder with an unrelated subfolder (data/, checkpoints) still one
+    submission (only subfolders holding section files make it ambiguous)?"""
+    write(tmp_path / "modules.py", MODULES)
+    write(tmp_path / "data" / "notes.txt", "x")
+    write(tmp_path / ".ipynb_checkpoints" / "modules-checkpoint.ipynb", "{}")
+    mode, submission = only(tmp_path)
+    assert mode == "single" and submission.found == ["modules"]
+
+
+def test_section_names_match_without_regard_to_case(tmp_path):
+    """Is Layers.ipynb the layers section and MODULES.PY the modules section (issue 14, 6)?"""
+    write(tmp_path / "Layers.ipynb", json.dumps({"cells": [], "metadata": {}}))
+    write(tmp_path / "MODULES.PY", MODULES)
+    mode, submission = only(tmp_path)
+    assert mode == "single"
+    assert submission.found == ["modules", "layers"]
+    assert submission.sections["layers"].filename == "Layers.ipynb"
+    assert submission.sections["modules"].text == MODULES
+
+
+def test_two_names_differing_only_in_case_are_refused(tmp_path):
+    """Are Modules.py and MODULES.py (no exact modules.py) refused, naming both?"""
+    write(tmp_path / "Modules.py", MODULES)
+    write(tmp_path / "MODULES.py", MODULES)
+    _, submission = only(tmp_path)
+    assert_unreadable(submission.sections["modules"], "Modules.py", "MODULES.py", "differ only")
+
+
+def test_a_renamed_upload_is_named_with_what_to_rename_it_to(tmp_path):
+    """Does an upload of only 'modules (1).ipynb' and notes say what was found and how to fix it
+    (issue 14, 6: it used to be "ungradable" without saying what was there)?"""
+    write(tmp_path / "modules (1).ipynb", json.dumps({"cells": []}))
+    write(tmp_path / "notes.txt", "hello")
+    _, submission = only(tmp_path)
+    assert submission.found == []
+    assert "modules (1).ipynb (rename it to modules.ipynb)" in submission.problem
+    assert "notes.txt" in submission.problem
+    assert_unreadable(submission.sections["modules"], "not found", "rename it to modules.ipynb")
+
+
+def test_nbgrader_submitted_tree_is_recognised(tmp_path):
+    """Is nbgrader's submitted/<student>/<assignment>/ tree (given as the course folder) graded
+    one submission per student, by student id (issue 14, 5)?"""
+    course = tmp_path / "course"
+    for student in ("alice", "bob"):
+        write(course / "submitted" / student / "ps1" / "modules.ipynb", json.dumps({"cells": []}))
+        write(course / "submitted" / student / "ps1" / "timestamp.txt", "2026-01-01")
+    (course / "submitted" / "carol").mkdir()
+    mode, submissions = discover(str(course))
+    assert mode == "class"
+    assert [s.name for s in submissions] == ["alice", "bob", "carol"]
+    assert submissions[0].found == ["modules"]
+    assert submissions[0].root == str(course / "submitted" / "alice" / "ps1")
+    assert submissions[2].found == []
+    mode, again = discover(str(course / "submitted"), nbgrader_assignment="ps1")
+    assert [s.name for s in again] == ["alice", "bob", "carol"]
+    assert "carol handed in nothing for ps1" in again[2].problem
+
+
+def test_an_nbgrader_tree_with_two_assignments_asks_which(tmp_path):
+    """Does a submitted/ tree holding two assignments ask for --nbgrader-submitted?"""
+    from grader.sources import SourceError
+
+    notebook = json.dumps({"cells": []})
+    write(tmp_path / "alice" / "ps1" / "modules.ipynb", notebook)
+    write(tmp_path / "bob" / "ps2" / "modules.ipynb", notebook)
+    with pytest.raises(SourceError, match="--nbgrader-submitted"):
+        discover(str(tmp_path))
+    _, submissions = discover(str(tmp_path), nbgrader_assignment="ps2")
+    assert [s.found for s in submissions] == [[], ["modules"]]

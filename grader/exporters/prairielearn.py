@@ -3,7 +3,8 @@
 ``gradable`` (false when nothing could be graded: PrairieLearn then awards and deducts nothing and
 does not count the attempt; the reason is in ``format_errors``), ``score`` in [0, 1], ``message``,
 ``output`` and ``tests[]`` with ``name``, ``description``, ``points``, ``max_points``, ``message`` and
-``output``. Hidden checks give only their name and points.
+``output``. Hidden checks give only their name and points. Text is cleaned and each test's output
+cut to ``MAX_TEST_OUTPUT`` characters.
 """
 
 from __future__ import annotations
@@ -11,11 +12,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from grader.exporters import considered, counted, protections, student_feedback, write_text
+from grader.exporters import (
+    clean_result,
+    clip,
+    considered,
+    counted,
+    humanize,
+    protections,
+    student_feedback,
+    write_text,
+)
 from grader.results import SubmissionResult
+
+MAX_TEST_OUTPUT = 4000
 
 
 def convert(result: SubmissionResult) -> dict[str, Any]:
+    result = clean_result(result)
     if not result.gradable:
         return {
             "gradable": False,
@@ -33,12 +46,15 @@ def convert(result: SubmissionResult) -> dict[str, Any]:
             tests.append(
                 {
                     "name": f"{item.id}: {check.name}",
+                    "description": f"{humanize(check.name)} ({check.visibility} check)",
                     "points": float(check.points),
                     "max_points": float(check.max_points),
                     "message": "passed"
                     if check.passed
-                    else (feedback.splitlines() or ["failed"])[0],
-                    "output": feedback if public else ("hidden check" if not check.passed else ""),
+                    else clip((feedback.splitlines() or ["failed"])[0], 500),
+                    "output": clip(feedback, MAX_TEST_OUTPUT)
+                    if public
+                    else ("hidden check" if not check.passed else ""),
                 }
             )
     fraction = result.score / result.max_score if result.max_score > 0 else 0.0
@@ -54,5 +70,5 @@ def convert(result: SubmissionResult) -> dict[str, Any]:
     }
 
 
-def write(path: str, result: SubmissionResult) -> None:
+def write(path: str, result: SubmissionResult, **_: Any) -> None:
     write_text(path, json.dumps(convert(result), indent=2) + "\n")

@@ -5,6 +5,11 @@ holding ``setup.sh`` and ``run_autograder`` at its root, the kit (``grader/``, `
 ``README.md``) and ``config.sh`` with the settings chosen at build time (which torch to install,
 which sections to grade). Never the reference solutions or the kit's tests.
 
+``setup.sh`` installs the kit into ``/autograder/venv`` and then runs ``python -I -m grader.deploy
+protect``, which closes the installed checks and the source copy to every uid but root and proves
+it by trying to read them as a sandbox uid. Hidden checks' tests get the visibility chosen at build
+time (``--hidden-visibility``, default ``after_published``).
+
 ``python -m grader.gradescope run`` (what ``run_autograder`` starts) grades
 ``$GRADESCOPE_ROOT/submission`` (default ``/autograder``) on the CPU and writes
 ``$GRADESCOPE_ROOT/results/results.json``. Gradescope's container runs as root and usually blocks
@@ -39,7 +44,12 @@ SKIP_DIRS = {"__pycache__", ".pytest_cache", ".ruff_cache"}
 
 
 def config_text(
-    *, torch_spec: str, torch_index_url: str, only: str, submission_timeout: str
+    *,
+    torch_spec: str,
+    torch_index_url: str,
+    only: str,
+    submission_timeout: str,
+    hidden_visibility: str = "after_published",
 ) -> str:
     """config.sh: build-time settings; values already in the environment win (for tests)."""
 
@@ -52,6 +62,7 @@ def config_text(
         + line("TORCH_INDEX_URL", torch_index_url)
         + line("GRADER_ONLY", only)
         + line("GRADER_SUBMISSION_TIMEOUT", submission_timeout)
+        + line("GRADER_GRADESCOPE_HIDDEN", hidden_visibility)
     )
 
 
@@ -70,6 +81,7 @@ def build(
     torch_index_url: str = DEFAULT_TORCH_INDEX_URL,
     only: str = "",
     submission_timeout: str = "",
+    hidden_visibility: str = "after_published",
 ) -> str:
     """Write ``out_dir/autograder.zip``; returns its path."""
     os.makedirs(out_dir, exist_ok=True)
@@ -87,6 +99,7 @@ def build(
                 torch_index_url=torch_index_url,
                 only=only,
                 submission_timeout=submission_timeout,
+                hidden_visibility=hidden_visibility,
             ),
         )
         for name in TOP_FILES:
@@ -159,7 +172,7 @@ def run(root: str) -> int:
     """Grade ``root/submission``, write ``root/results/results.json``. Exit status 0 when a
     results file with a grade was written."""
     from grader import errors, report, runner
-    from grader.exporters import gradescope
+    from grader.exporters import gradescope, terminal_safe
     from grader.sandbox.client import SandboxPolicy
 
     results_dir = os.path.join(root, "results")
@@ -194,12 +207,13 @@ def run(root: str) -> int:
         }
         status = 1
     else:
-        data = gradescope.convert(result)
+        hidden = os.environ.get("GRADER_GRADESCOPE_HIDDEN") or gradescope.DEFAULT_HIDDEN_VISIBILITY
+        data = gradescope.convert(result, hidden_visibility=hidden)
         data["extra_data"]["protections"]["leftover_processes_killed"] = leftovers
         # Not a proven layer (nothing to prove): every child always starts its own session.
         data["extra_data"]["protections"]["process_group"] = "own session and process group"
         data["execution_time"] = round(time.monotonic() - started)
-        report.print_results([result], class_mode=False)
+        report.print_results(terminal_safe([result]), class_mode=False)
         status = 0
     tmp = target + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
@@ -222,6 +236,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     b.add_argument("--only", default="", help="sections or items to grade (space-separated)")
     b.add_argument("--submission-timeout", default="", help="seconds per submission (default 300)")
+    b.add_argument(
+        "--hidden-visibility",
+        default="after_published",
+        choices=["hidden", "after_due_date", "after_published", "visible"],
+        help="when students see the hidden checks' tests (default after_published)",
+    )
     r = sub.add_parser("run", help="grade the submission (what run_autograder does)")
     r.add_argument("--root", default=os.environ.get("GRADESCOPE_ROOT", "/autograder"))
     args = parser.parse_args(argv)
@@ -236,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
             torch_index_url=args.torch_index_url,
             only=args.only,
             submission_timeout=args.submission_timeout,
+            hidden_visibility=args.hidden_visibility,
         )
         print(
             f"wrote {path}: upload it as the assignment's autograder (Gradescope: Configure Autograder)"

@@ -1,4 +1,7 @@
-"""The secure path: ``python -m grader nbgrader autograde ASSIGNMENT`` in an nbgrader course folder.
+"""Grading nbgrader notebooks in the sandbox: what the course's plain ``nbgrader autograde`` (and
+formgrader's button) runs by default through ``nbgrader_config.py`` (see
+``grader.nbgrader.preprocessors``), and ``python -m grader nbgrader autograde ASSIGNMENT``, which
+forces the same steps whatever the config says.
 
 nbgrader's own ``Autograde`` converter does everything it always does — creates the students and
 the submission in the gradebook, copies ``submitted/`` to ``autograded/``, clears outputs, puts the
@@ -36,6 +39,7 @@ class Engine:
     course_dir: str = "."
     graded: int = 0
     notes: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    layers: dict[str, str] = field(default_factory=dict)
 
     def grade(
         self, student: str, assignment: str, section: str, notebook_json: str
@@ -58,6 +62,7 @@ class Engine:
         options = replace(self.options, only=[section])
         (result,) = runner.grade([submission], options, zygote=self.zygote)
         self.graded += 1
+        self.layers = dict((result.sandbox or {}).get("layers", {}) or {})
         self.notes[(student, section)] = file.notes
         found: dict[str, CheckResult] = {}
         for item in result.exercises:
@@ -69,37 +74,87 @@ class Engine:
 ENGINE: Engine | None = None
 
 
-def _preprocessor_class() -> type:
-    """Built on first use: nbgrader is an optional extra."""
-    import nbformat
-    from nbgrader import utils
-    from nbgrader.preprocessors import NbGraderPreprocessor
+def engine(course_dir: str, *, device: str = "cpu", timeout: float = 5.0) -> Engine:
+    """The process's engine, started on first use (one zygote for every notebook this process
+    grades: a command-line run or a long-lived formgrader server) and closed at exit."""
+    global ENGINE
+    if ENGINE is None:
+        import atexit
 
-    class SandboxGrades(NbGraderPreprocessor):
-        """Replaces nbgrader's Execute: grade in the sandbox, write the outcomes into the cells."""
+        from grader.runner import GradeOptions, resolve_device
+        from grader.sandbox.client import SandboxPolicy, Zygote
 
-        def preprocess(self, nb: Any, resources: dict) -> tuple[Any, dict]:
-            assert ENGINE is not None, "SandboxGrades runs only under grader.nbgrader.autograde"
-            info = resources["nbgrader"]
-            section, student = info["notebook"], info["student"]
-            tests = [
-                cell
-                for cell in nb.cells
-                if cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
-            ]
-            results: dict[str, CheckResult] = {}
-            unknown = section not in curriculum.SECTIONS
-            if tests and not unknown:  # a notebook without test cells has nothing to grade
-                results = ENGINE.grade(student, info["assignment"], section, nbformat.writes(nb))
-            for cell in tests:
-                cell.outputs = _outputs(cell.source, results, unknown, section)
-            _attach_notes(nb, ENGINE.notes.get((student, section), ()))
-            return nb, resources
-
-    return SandboxGrades
+        options = GradeOptions(
+            device=resolve_device(device), policy=SandboxPolicy(probe_timeout=timeout)
+        )
+        zygote = Zygote(options.policy, warm=True).start()
+        ENGINE = Engine(options, zygote, course_dir)
+        atexit.register(_close_engine)
+    ENGINE.course_dir = course_dir
+    return ENGINE
 
 
-def _outputs(source: str, results: dict[str, CheckResult], unknown: bool, section: str) -> list:
+def _close_engine() -> None:
+    global ENGINE
+    if ENGINE is None:
+        return
+    if ENGINE.graded:
+        print(protection_summary(ENGINE), file=sys.stderr)
+    if ENGINE.zygote is not None:
+        ENGINE.zygote.close()
+    ENGINE = None
+
+
+def protection_summary(current: Engine) -> str:
+    """One line: how many notebooks were graded, and which sandbox layers held them."""
+    layers = current.layers or {}
+    active = sorted(k for k, v in layers.items() if v == "active")
+    missing = sorted(k for k, v in layers.items() if str(v).startswith(("unavailable", "failed")))
+    text = (
+        f"grader: graded {current.graded} notebook(s) in the sandbox (no student code ran in "
+        f"this process, no test cell was run); layers active: {', '.join(active) or 'none'}"
+    )
+    return text + (f"; not available here: {', '.join(missing)}" if missing else "")
+
+
+def secure_preprocessors() -> tuple[list[str], list[str]]:
+    """(sanitize, autograde) preprocessor lists for nbgrader's Autograde, as import strings:
+    nbgrader's own defaults with ClearOutput -> KeepStudentOutputs, Execute -> SandboxGrades, and
+    RecordGradingMode after SaveAutoGrades."""
+    from nbgrader.converters import Autograde
+
+    def name(step: Any) -> str:
+        if isinstance(step, str):
+            return step
+        module = step.__module__
+        for package in ("nbgrader.preprocessors", "nbconvert.preprocessors"):
+            if module.startswith(package + "."):
+                module = package
+        return f"{module}.{step.__name__}"
+
+    ours = "grader.nbgrader.preprocessors"
+    defaults = Autograde.class_traits()
+    sanitize = [name(s) for s in defaults["sanitize_preprocessors"].default()]
+    grading = [name(s) for s in defaults["autograde_preprocessors"].default()]
+    needed = {
+        "nbgrader.preprocessors.ClearOutput": sanitize,
+        "nbgrader.preprocessors.Execute": grading,
+        "nbgrader.preprocessors.SaveAutoGrades": grading,
+    }
+    if any(step not in steps for step, steps in needed.items()):
+        raise RuntimeError(
+            "this nbgrader's Autograde steps are not the ones the grader replaces "
+            f"(sanitize: {sanitize}; autograde: {grading})"
+        )
+    sanitize = [f"{ours}.KeepStudentOutputs" if s.endswith(".ClearOutput") else s for s in sanitize]
+    grading = [f"{ours}.SandboxGrades" if s.endswith(".Execute") else s for s in grading]
+    grading.insert(
+        grading.index("nbgrader.preprocessors.SaveAutoGrades") + 1, f"{ours}.RecordGradingMode"
+    )
+    return sanitize, grading
+
+
+def outputs_for(source: str, results: dict[str, CheckResult], unknown: bool, section: str) -> list:
     from nbformat.v4 import new_output
 
     found = CALL.search(source)
@@ -127,7 +182,7 @@ def _error(feedback: str) -> Any:
     )
 
 
-def _attach_notes(nb: Any, notes: tuple[str, ...]) -> None:
+def attach_notes(nb: Any, notes: tuple[str, ...]) -> None:
     """A note about a cell (an IPython line not run) goes under that cell, as stdout."""
     from nbformat.v4 import new_output
 
@@ -154,10 +209,10 @@ def autograde(
     force: bool = False,
     options: Any = None,
 ) -> int:
-    """Run nbgrader's Autograde with the sandbox in place of Execute. Returns an exit status."""
+    """Run nbgrader's Autograde with the secure steps, whatever the course's config says (the
+    in-kernel opt-in is switched off for this run). Returns an exit status."""
     global ENGINE
     from nbgrader.apps import AutogradeApp
-    from nbgrader.preprocessors import Execute
     from traitlets.config import Config
 
     from grader.nbgrader.release import tool_environment
@@ -180,16 +235,11 @@ def autograde(
         if students:
             argv.append(f"--CourseDirectory.student_id={students[0]}")
         app.initialize(argv)
-        steps = list(app.config.Autograde.get("autograde_preprocessors", []) or [])
-        if not steps:
-            from nbgrader.converters import Autograde
-
-            steps = list(Autograde().autograde_preprocessors)
-        swapped = [_preprocessor_class() if step is Execute else step for step in steps]
-        if swapped == steps:
-            raise RuntimeError("nbgrader's Autograde has no Execute step to replace")
+        sanitize, grading = secure_preprocessors()
         config = Config()
-        config.Autograde.autograde_preprocessors = swapped
+        config.Autograde.sanitize_preprocessors = sanitize
+        config.Autograde.autograde_preprocessors = grading
+        config.SandboxGrades.in_kernel = False
         app.update_config(config)
         try:
             app.start()
@@ -198,6 +248,8 @@ def autograde(
         return 0
     finally:
         os.chdir(previous)
+        if ENGINE is not None and ENGINE.graded:
+            print(protection_summary(ENGINE), file=sys.stderr)
         ENGINE = None
         if zygote is not None:
             zygote.close()

@@ -2,6 +2,7 @@
 
 python -m grader nbgrader release [--out build/release] [--assignment builders_guide] [--gpu]
 python -m grader nbgrader autograde ASSIGNMENT [--course-dir DIR] [--student ID] [--force]
+python -m grader nbgrader config      (print the grader's block of nbgrader_config.py)
 """
 
 from __future__ import annotations
@@ -25,9 +26,12 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
-    if not argv or argv[0] not in ("release", "autograde"):
+    if not argv or argv[0] not in ("release", "autograde", "config"):
         print(f"usage:\n{USAGE}", file=sys.stderr)
         return 2
+    if argv[0] == "config":
+        print(release.config_block(), end="")
+        return 0
     if argv[0] == "autograde":
         from grader.nbgrader import autograde
 
@@ -57,4 +61,5 @@ def main(argv: list[str]) -> int:
         f"released {len(written)} notebooks ({points:g} points) to {folder}; "
         f"course folder {args.out} (run nbgrader there)"
     )
+    print(release.protection_summary(args.out, args.assignment, written))
     return 0

@@ -34,7 +34,8 @@ DEFAULT_ASSIGNMENT = "builders_guide"
 COURSE_ID = "builders-guide"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
-CONFIG = """\
+# What `make release` wrote before the grader managed a block of its own (replaced as ours).
+LEGACY_CONFIG = """\
 # nbgrader configuration of the Builders' Guide course (written by `make release`).
 c = get_config()  # noqa: F821
 c.CourseDirectory.course_id = "{course_id}"
@@ -42,6 +43,94 @@ c.CourseDirectory.course_id = "{course_id}"
 # The secure path (`python -m grader nbgrader autograde`) grades out of process instead.
 c.Execute.timeout = 300
 """
+CONFIG_HEADER = """\
+# nbgrader configuration of the Builders' Guide course. `make release` keeps your own lines and
+# rewrites only the block between the grader's BEGIN and END lines.
+c = get_config()  # noqa: F821
+c.CourseDirectory.course_id = "{course_id}"
+"""
+BLOCK_BEGIN = (
+    "# --- BEGIN builders-guide grader (written by `make release`; edit outside this block) ---"
+)
+BLOCK_END = "# --- END builders-guide grader ---"
+NOTEBOOK_INSTRUCTIONS = (
+    "Write your code in the cells marked for you, then run the public test cell under each item: "
+    "it runs the grader's public checks on your code and shows what it tried, what PyTorch gives "
+    "and what your code gave. The test cells need the course's student package in your kernel "
+    "(public checks only; your instructor gives you `builders_guide_student-*.whl`: run "
+    "`%pip install builders_guide_student-*.whl` in a cell once). Hidden checks run only when "
+    "your work is graded."
+)
+
+
+def config_block() -> str:
+    """The grader's block of ``nbgrader_config.py``: plain ``nbgrader autograde`` and formgrader's
+    button run nbgrader's own converter with the sandboxed steps (secure by default)."""
+    from grader.nbgrader.autograde import secure_preprocessors
+
+    sanitize, grading = secure_preprocessors()
+
+    def listing(name: str, steps: list[str]) -> str:
+        return f"c.Autograde.{name} = [\n" + "".join(f'    "{s}",\n' for s in steps) + "]\n"
+
+    return (
+        f"{BLOCK_BEGIN}\n"
+        "c = get_config()  # noqa: F821\n"
+        "# Secure by default: `nbgrader autograde` and formgrader's autograde button grade every\n"
+        "# notebook with the grader's sandbox (nbgrader's own converter, the grader's step in place of\n"
+        "# Execute): no student code runs in the grading process and no test cell is run, so a\n"
+        "# notebook cannot award itself points, and an infinite loop costs one check, not the\n"
+        "# submission. Students' own cell outputs are kept (nothing is re-run).\n"
+        + listing("sanitize_preprocessors", sanitize)
+        + listing("autograde_preprocessors", grading)
+        + 'c.SandboxGrades.device = "cpu"  # cpu, cuda or auto\n'
+        "c.SandboxGrades.timeout = 5.0  # seconds one probe may run\n"
+        "c.Execute.timeout = 300  # only for the in-kernel opt-in below\n"
+        "# The in-kernel path (checks run in the student's kernel, where the notebook can patch them)\n"
+        "# is an explicit opt-in: put `c.SandboxGrades.in_kernel = True` after this block. Every run\n"
+        "# then prints a warning and writes it into the graded notebooks' gradebook comments.\n"
+        f"{BLOCK_END}\n"
+    )
+
+
+def write_config(course_dir: str) -> tuple[str, str]:
+    """Write or merge ``nbgrader_config.py``; returns (status, message). Never overwrites lines
+    it did not write: a new file gets the header and the block; a file with the block gets the
+    block replaced; the file ``make release`` used to write is replaced; any other file gets the
+    block appended, unless it sets Autograde's steps itself (then it is left alone, and the
+    message says what to add)."""
+    path = os.path.join(course_dir, "nbgrader_config.py")
+    block = config_block()
+    if not os.path.exists(path):
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(CONFIG_HEADER.format(course_id=COURSE_ID) + "\n" + block)
+        return "written", f"wrote {path}: plain `nbgrader autograde` grades in the sandbox"
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    if text == LEGACY_CONFIG.format(course_id=COURSE_ID):
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(CONFIG_HEADER.format(course_id=COURSE_ID) + "\n" + block)
+        return (
+            "replaced",
+            f"replaced the nbgrader_config.py an earlier `make release` wrote ({path})",
+        )
+    if BLOCK_BEGIN in text and BLOCK_END in text:
+        head, rest = text.split(BLOCK_BEGIN, 1)
+        _, tail = rest.split(BLOCK_END, 1)
+        merged = head + block.rstrip("\n") + tail
+        if merged != text:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(merged)
+        return "merged", f"updated the grader's block in {path}; your other lines are kept"
+    if "autograde_preprocessors" in text or "sanitize_preprocessors" in text:
+        return "left alone", (
+            f"left {path} alone: it sets Autograde's steps itself. Plain `nbgrader autograde` is "
+            "NOT sandboxed until you add the grader's block (print it with `python -m grader "
+            "nbgrader config`); `python -m grader nbgrader autograde` is sandboxed either way"
+        )
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(("" if text.endswith("\n") else "\n") + "\n" + block)
+    return "merged", f"appended the grader's block to {path}; your lines are kept"
 
 
 @dataclass(frozen=True)
@@ -197,6 +286,10 @@ def build_notebook(section: str, source: str, checks: list[Check]) -> dict:
 
     cells: list[dict] = []
     doc = ast.get_docstring(tree, clean=True) or section
+    # The module text tells .py learners to run `make check`; a notebook learner cannot.
+    doc = "\n".join(
+        NOTEBOOK_INSTRUCTIONS if "make check" in line else line for line in doc.splitlines()
+    )
     title, _, rest = doc.partition("\n")
     cells.append(_markdown(f"# {title.strip().rstrip('.')}\n\n{rest.strip()}\n".rstrip() + "\n"))
     pending: list[str] = []  # top-level statements between definitions
@@ -281,6 +374,10 @@ def section_notebooks(solutions_dir: str, *, gpu: bool = False) -> list[SectionN
     return out
 
 
+CONFIG_OUTCOME: list[str] = ["", ""]
+"""(status, message) of the last ``write_config`` by ``write_course``."""
+
+
 def write_course(
     course_dir: str,
     *,
@@ -288,16 +385,17 @@ def write_course(
     solutions_dir: str | None = None,
     gpu: bool = False,
 ) -> list[SectionNotebook]:
-    """Write ``nbgrader_config.py`` and ``source/<assignment>/<section>.ipynb`` (not released)."""
+    """Write (or merge) ``nbgrader_config.py`` and ``source/<assignment>/<section>.ipynb`` (not
+    released). What happened to the config is in ``CONFIG_OUTCOME``."""
     solutions_dir = solutions_dir or os.path.join(SOURCE_ROOT, "solutions")
     notebooks = section_notebooks(solutions_dir, gpu=gpu)
     course_dir = os.path.abspath(course_dir)
+    os.makedirs(course_dir, exist_ok=True)
+    CONFIG_OUTCOME[:] = write_config(course_dir)
     source = os.path.join(course_dir, "source", assignment)
     if os.path.isdir(source):
         shutil.rmtree(source)
     os.makedirs(source)
-    with open(os.path.join(course_dir, "nbgrader_config.py"), "w", encoding="utf-8") as f:
-        f.write(CONFIG.format(course_id=COURSE_ID))
     for entry in notebooks:
         with open(os.path.join(source, f"{entry.section}.ipynb"), "w", encoding="utf-8") as f:
             json.dump(entry.notebook, f, indent=1, ensure_ascii=False)
@@ -340,3 +438,25 @@ def release(
     )
     nbgrader(course_dir, "generate_assignment", assignment, "--force", quiet=quiet)
     return notebooks
+
+
+def protection_summary(course_dir: str, assignment: str, notebooks: list[SectionNotebook]) -> str:
+    """What protects the grade in the course just written, for the instructor to read."""
+    status, message = CONFIG_OUTCOME
+    secure = status != "left alone"
+    hidden = sum(1 for entry in notebooks for c in entry.checks if c.visibility == "hidden")
+    lines = [
+        "protection summary:",
+        f"  nbgrader_config.py: {message}",
+        "  `nbgrader autograde` and formgrader's button: "
+        + (
+            "sandboxed (student code out of process, test cells not run)"
+            if secure
+            else "NOT sandboxed by this config (see above); `python -m grader nbgrader autograde` is"
+        ),
+        "  in-kernel grading: opt-in only (c.SandboxGrades.in_kernel = True), warned and recorded",
+        f"  released notebooks ({os.path.join(course_dir, 'release', assignment)}): no solution "
+        f"code; {hidden} hidden test cells stripped (restored only when grading)",
+        "  students' kernels: install the student package, public checks only (`make student`)",
+    ]
+    return "\n".join(lines)
