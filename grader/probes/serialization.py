@@ -135,7 +135,11 @@ def tensor_bytes(t: torch.Tensor) -> torch.Tensor:
         return torch.empty(0, dtype=torch.uint8)
     if t.dtype not in _SAME_SIZE_INT.values():
         t = t.view(_SAME_SIZE_INT[t.element_size()])  # same item size: fine for any strides
-    return t.contiguous().reshape(-1).view(torch.uint8).cpu()
+    # A fresh 1-D tensor, not t.contiguous().reshape(-1): a one-element view (or a size-1 last
+    # dimension) counts as contiguous whatever its stride, keeps stride 2, and view(uint8) refuses it.
+    flat = torch.empty(t.numel(), dtype=t.dtype, device=t.device)
+    flat.copy_(t.reshape(-1))
+    return flat.view(torch.uint8).cpu()
 
 
 def describe_object(obj: Any) -> tuple[Any, list[dict[str, Any]]]:
