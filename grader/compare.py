@@ -52,6 +52,10 @@ ATTRIBUTE_HINTS: dict[str, str] = {
 }
 
 
+WORDED = ("missing attribute", "returned a copy", "not filled in place")
+"""Attributes whose difference is said in one phrase (``got``), not as "PyTorch gives …"."""
+
+
 @dataclass(frozen=True)
 class Difference:
     """One way the submission's result differs from PyTorch's."""
@@ -77,6 +81,8 @@ class Difference:
     def render(self, *, public: bool = True) -> str:
         if self.attribute == "values" and self.detail:
             text = f"{self.path}: {self.detail}"
+        elif self.attribute in WORDED:
+            text = f"{self.path}: {self.got}"
         else:
             where = self.path if self.attribute in self.path else f"{self.path} ({self.attribute})"
             text = f"{where}: PyTorch gives {self.expected}, yours gives {self.got}"
@@ -314,11 +320,12 @@ class Expect:
     def missing(self, path: str, *, owner: str = "", hint: str = "") -> None:
         """An attribute the exercise names does not exist (``path`` as the student writes it,
         e.g. "self.hidden")."""
+        name = path.removeprefix("self.")
         self.add(
             path,
             "missing attribute",
             "present",
-            f"missing ({owner} has no {path})" if owner else "missing",
+            f"missing: {owner} has no attribute {name!r}" if owner else "missing",
             hint=hint,
         )
 
@@ -334,7 +341,11 @@ class Expect:
         """The function returned the very object it was given (``what``: "t", "net")."""
         if not same:
             self.add(
-                path, "returned a copy", f"{what} itself", f"another object than {what}", hint=hint
+                path,
+                "returned a copy",
+                f"{what} itself",
+                f"returned another object, not the {what} it was given (a copy?)",
+                hint=hint,
             )
         return same
 
@@ -345,7 +356,7 @@ class Expect:
                 path,
                 "not filled in place",
                 f"{what} itself filled",
-                f"{what} left as it was before the call",
+                f"{what} was not filled in place: it holds what it held before the call",
                 hint=hint,
             )
         return changed

@@ -225,17 +225,18 @@ def test_degraded_sandbox_still_grades_and_says_so(tmp_path: Path) -> None:
 def test_hidden_feedback_never_repeats_what_the_child_said(tmp_path: Path) -> None:
     """Is a message raised by student code shown for public checks but never for hidden ones?"""
     code = """
-class Parallel(nn.Module):
-    def __init__(self, net1, net2, dim=-1):
+class MySequential(nn.Module):
+    def __init__(self, *modules):
         super().__init__()
-        self.net1, self.net2 = net1, net2
+        for index, module in enumerate(modules):
+            self.add_module(str(index), module)
 
     def forward(self, X):
         raise ValueError(f"LEAK {X.shape}")
 """
     folder = write_submission(tmp_path / "leaky", {"modules": with_appended(code)})
-    result = grade(folder, "--only", "modules.Parallel")
-    checks = items(result)["modules.Parallel"]["checks"]
+    result = grade(folder, "--only", "modules.MySequential")
+    checks = items(result)["modules.MySequential"]["checks"]
     public = [c for c in checks if c["visibility"] == "public"]
     hidden = [c for c in checks if c["visibility"] == "hidden"]
     assert public and hidden

@@ -98,6 +98,12 @@ def student_trace(exc: BaseException, filenames: set[str]) -> str:
     return "\n".join(lines)
 
 
+def exception_text(exc: BaseException, filenames: set[str]) -> tuple[str, str]:
+    """(message, the student's own lines) of an exception student code raised on purpose or by
+    mistake, for public feedback (the parent never shows them for a hidden check)."""
+    return _safe_str(exc)[:400], student_trace(exc, filenames)
+
+
 class ProbeContext:
     """What a probe may use: the loaded sections, the device, and ``run`` for student calls."""
 
@@ -148,6 +154,10 @@ class ProbeContext:
     def _raised_in_student_file(self, exc: BaseException) -> bool:
         frames = traceback.extract_tb(exc.__traceback__)
         return bool(frames) and frames[-1].filename in self.filenames
+
+    def exception_text(self, exc: BaseException) -> tuple[str, str]:
+        """(message, the student's own lines) of an exception their code raised."""
+        return exception_text(exc, self.filenames)
 
     def invalid(self, what: str, message: str) -> ProbeSignal:
         """Build the signal for a result the grader cannot use (raise it)."""
