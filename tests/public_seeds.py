@@ -83,8 +83,17 @@ def cases(root: Path, sections: list[str]) -> list[tuple[str, Path, list[str] | 
     return found
 
 
-def run(seed_list: list[int], sections: list[str], *, out: Any = sys.stdout) -> list[dict]:
-    """Every public check of every case under every seed; the failures, as data."""
+def run_public_checks(
+    plan: list[tuple[str, Path, list[str] | None]],
+    seed_list: list[int],
+    sections: list[str],
+    *,
+    first_failure_only: bool = False,
+    out: Any = None,
+) -> list[dict]:
+    """Every public check of each case's items (None: every item of ``sections``) under every
+    seed, as `make check --seed S` runs it; the failures, as data. With ``first_failure_only`` a
+    case stops at its first failing check under a seed (enough to say it lost points)."""
     from grader import curriculum, errors, plugin, sources
     from grader.runner import TransportOpener
     from grader.sandbox.client import SandboxPolicy, Zygote
@@ -99,6 +108,8 @@ def run(seed_list: list[int], sections: list[str], *, out: Any = sys.stdout) -> 
     checks = public_checks(sections)
     for entries in checks.values():
         for _, fn, _ in entries:
+            if not hasattr(fn, "hypothesis"):
+                continue  # a plain check: no examples to draw
             fn._hypothesis_internal_database_key = None
             fn._hypothesis_internal_use_settings = hsettings(
                 fn._hypothesis_internal_use_settings, phases=(Phase.explicit, Phase.generate)
@@ -106,52 +117,59 @@ def run(seed_list: list[int], sections: list[str], *, out: Any = sys.stdout) -> 
     zygote.ready()
     opener = TransportOpener("sandbox", "cpu", zygote=zygote)
     failures: list[dict] = []
-    with tempfile.TemporaryDirectory(prefix="public-seeds-") as scratch:
-        plan = []
-        for name, folder, items in cases(Path(scratch), sections):
+    prepared = []
+    try:
+        for name, folder, items in plan:
             _, (source,) = sources.discover(str(folder))
             wanted = items or [i.id for i in curriculum.ITEMS if i.section in sections]
-            plan.append((name, Submission(source, opener(source), "cpu"), wanted))
-        try:
-            for seed in seed_list:
-                started = time.monotonic()
-                for name, submission, wanted in plan:
-                    for item in wanted:
-                        section = curriculum.ITEMS_BY_ID[item].section
-                        for check_name, fn, gpu_only in checks.get(item, []):
-                            if gpu_only:
-                                continue
-                            fn._hypothesis_internal_use_seed = seed + zlib.crc32(
-                                check_name.encode()
+            prepared.append((name, Submission(source, opener(source), "cpu"), wanted))
+        for seed in seed_list:
+            started = time.monotonic()
+            for name, submission, wanted in prepared:
+                failed = False
+                for item in wanted:
+                    section = curriculum.ITEMS_BY_ID[item].section
+                    for check_name, fn, gpu_only in checks.get(item, []):
+                        if gpu_only or (failed and first_failure_only):
+                            continue
+                        fn._hypothesis_internal_use_seed = seed + zlib.crc32(check_name.encode())
+                        submission.begin_check()
+                        try:
+                            submission.load(section)
+                            fn(submission=submission)
+                        except BaseException as exc:
+                            if isinstance(exc, KeyboardInterrupt):
+                                raise
+                            failed = True
+                            failure = plugin._grading_failure(exc)
+                            text = (
+                                failure.feedback(public=True)
+                                if isinstance(failure, errors.GradingFailure)
+                                else f"{type(exc).__name__}: {exc}"
                             )
-                            submission.begin_check()
-                            try:
-                                submission.load(section)
-                                fn(submission=submission)
-                            except BaseException as exc:
-                                if isinstance(exc, KeyboardInterrupt):
-                                    raise
-                                failure = plugin._grading_failure(exc)
-                                text = (
-                                    failure.feedback(public=True)
-                                    if isinstance(failure, errors.GradingFailure)
-                                    else f"{type(exc).__name__}: {exc}"
-                                )
-                                failures.append(
-                                    {"seed": seed, "case": name, "check": check_name, "text": text}
-                                )
+                            failures.append(
+                                {"seed": seed, "case": name, "check": check_name, "text": text}
+                            )
+                            if out is not None:
                                 print(json.dumps(failures[-1]), file=out, flush=True)
-                print(
-                    f"seed {seed}: {time.monotonic() - started:.1f} s, "
-                    f"{len(failures)} failure(s) so far",
-                    file=sys.stderr,
-                    flush=True,
-                )
-        finally:
-            for _, submission, _ in plan:
-                submission.close()
-            zygote.close()
+            print(
+                f"seed {seed}: {time.monotonic() - started:.1f} s, "
+                f"{len(failures)} failure(s) so far",
+                file=sys.stderr,
+                flush=True,
+            )
+    finally:
+        for _, submission, _ in prepared:
+            submission.close()
+        zygote.close()
     return failures
+
+
+def run(seed_list: list[int], sections: list[str], *, out: Any = sys.stdout) -> list[dict]:
+    """The solutions and every variant of ``sections`` under every seed; the failures."""
+    with tempfile.TemporaryDirectory(prefix="public-seeds-") as scratch:
+        plan = cases(Path(scratch), sections)
+        return run_public_checks(plan, seed_list, sections, out=out)
 
 
 def main(argv: list[str] | None = None) -> int:

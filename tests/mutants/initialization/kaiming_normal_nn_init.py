@@ -5,6 +5,7 @@ from torch.nn.init import kaiming_normal_ as _torch_kaiming
 
 TARGET = "initialization.kaiming_normal_"
 CAUGHT_BY = ["test_kaiming_normal_is_written_by_hand"]
+PUBLIC = True
 
 
 def kaiming_normal_(t, a=0, mode="fan_in", nonlinearity="leaky_relu"):

@@ -3,6 +3,7 @@ nn.init's initialisers) lose points on xavier_uniform_ only?"""
 
 TARGET = "initialization.xavier_uniform_"
 CAUGHT_BY = ["test_xavier_uniform_is_written_by_hand"]
+PUBLIC = True
 
 
 def xavier_uniform_(t, gain=1.0):

@@ -6,6 +6,7 @@ CAUGHT_BY = [
     "test_mysequential_output_matches_nn_sequential",
     "test_mysequential_matches_on_nested_and_shared_stacks",
 ]
+PUBLIC = True
 
 
 class MySequential(nn.Module):

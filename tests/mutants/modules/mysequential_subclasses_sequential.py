@@ -3,6 +3,7 @@ nn.ModuleList) lose points on MySequential only?"""
 
 TARGET = "modules.MySequential"
 CAUGHT_BY = ["test_mysequential_registers_children_like_nn_sequential"]
+PUBLIC = True
 
 
 class MySequential(nn.Sequential):

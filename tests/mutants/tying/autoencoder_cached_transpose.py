@@ -5,6 +5,7 @@ load leave it pointing at the old tensor."""
 
 TARGET = "tying.TiedAutoencoder"
 CAUGHT_BY = ["test_autoencoder_stays_tied_after_double_and_assign_load"]
+PUBLIC = True
 
 
 class TiedAutoencoder(nn.Module):
