@@ -67,8 +67,9 @@ def xavier_uniform_(t: torch.Tensor, gain: float = 1.0) -> torch.Tensor:
     ``t`` has at least two dimensions: ``(fan_out, fan_in)`` for a linear layer, or
     ``(out_channels, in_channels, k1, k2, …)`` for a convolution, where both fans are multiplied by
     the receptive field ``k1·k2·…``. Raise ``ValueError`` for a tensor with fewer than two
-    dimensions. Write it yourself, without ``nn.init``: work under ``torch.no_grad()`` so nothing is
-    recorded by autograd, and keep ``t``'s dtype and device.
+    dimensions. Write it yourself: compute the bound and fill ``t`` without ``nn.init``'s
+    ``xavier_*`` and ``kaiming_*`` initialisers. Work under ``torch.no_grad()`` so nothing is recorded
+    by autograd, and keep ``t``'s dtype, device and ``requires_grad``.
 
     Hint: ``t.uniform_(low, high)`` fills a tensor in place.
     """
@@ -83,8 +84,9 @@ def kaiming_normal_(
     ``fan`` is ``fan_in`` when ``mode == "fan_in"`` and ``fan_out`` when ``mode == "fan_out"`` (fans
     as in ``xavier_uniform_``); ``gain`` is ``nn.init.calculate_gain(nonlinearity, a)`` (for
     ``"leaky_relu"``, ``√(2 / (1 + a²))``). Raise ``ValueError`` for any other ``mode``, an unknown
-    ``nonlinearity`` or a tensor with fewer than two dimensions. Write it without
-    ``nn.init.kaiming_*``; in place, under ``torch.no_grad()``, keeping dtype and device.
+    ``nonlinearity`` or a tensor with fewer than two dimensions. Write it yourself, without
+    ``nn.init``'s ``kaiming_*`` and ``xavier_*`` initialisers; in place, under ``torch.no_grad()``,
+    keeping ``t``'s dtype, device and ``requires_grad``.
 
     Hint: ``nn.init.calculate_gain`` already raises ``ValueError`` for unknown nonlinearities.
     """
@@ -98,7 +100,7 @@ def mixture_uniform_(t: torch.Tensor, components: list[tuple[float, float, float
     probability ``weight``; a component with ``low == high`` puts all its weight on that one value.
     Raise ``ValueError`` for an empty list, a negative or non-finite weight, non-finite bounds,
     ``low > high``, or weights that do not sum to 1 (within 1e-6). Work under ``torch.no_grad()``
-    and keep ``t``'s dtype and device, like the two functions above.
+    and keep ``t``'s dtype, device and ``requires_grad``, like the two functions above.
 
     Hint: draw a component index for every value with ``torch.multinomial``, then one uniform
     number per value and map it into its component's range.

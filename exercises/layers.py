@@ -18,8 +18,9 @@ from torch.nn import functional as F
 class CenteredLayer(nn.Module):
     """Subtract the mean: ``forward(X)`` returns ``X - X.mean()``, for ``X`` of any shape.
 
-    The mean is taken over *all* elements, so the output's mean is zero (up to rounding). The layer
-    has no parameters.
+    The mean is taken over *all* elements, so the output's mean is zero (up to rounding). The output
+    has ``X``'s shape and dtype (a float64 input gives a float64 output). The layer has no
+    parameters.
 
     Hint: gradients must flow through the mean too; do not detach it.
     """
@@ -70,7 +71,7 @@ class FourierHalf(nn.Module):
 
     For ``X`` of shape ``(..., n)`` return the first ``⌈n/2⌉`` coefficients of the discrete Fourier
     transform along the last axis, as ``torch.fft.fft`` computes them: a complex tensor of shape
-    ``(..., ⌈n/2⌉)``. For a real signal the other coefficients are the complex conjugates of these,
+    ``(..., ⌈n/2⌉)``, complex64 for a float32 ``X`` and complex128 for a float64 one. For a real signal the other coefficients are the complex conjugates of these,
     so they add nothing. ``n`` may be odd or even; there may be any number of batch dimensions.
 
     Hint: ``⌈n/2⌉`` is ``(n + 1) // 2``; ``torch.fft.rfft`` returns a different number of

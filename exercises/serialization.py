@@ -31,7 +31,8 @@ def load(path: str, map_location=None):
     """Read back what ``save`` wrote, without ever running code stored in the file.
 
     ``map_location`` is passed on as in ``torch.load`` (e.g. ``"cpu"`` puts every tensor on the
-    CPU). A file that holds anything but tensors and plain containers (for instance a pickled
+    CPU; the checks also use ``"meta"``, a device every machine has, whose tensors have a shape and
+    a dtype but no values). A file that holds anything but tensors and plain containers (for instance a pickled
     function call) must make ``load`` raise an exception, before that call can run.
 
     Hint: ``torch.load`` with ``weights_only=True``.

@@ -1,7 +1,7 @@
 """``python -m grader``: grade submissions, check your own work, regenerate the exercises.
 
     python -m grader grade SUBMISSION [--json FILE] [--device cpu|cuda|auto] [--only ID ...] [--workers N]
-    python -m grader check [SUBMISSION] [--only ID ...]
+    python -m grader check [SUBMISSION] [--only ID ...] [--seed N] [--show-output]
     python -m grader export RESULTS.json [--csv FILE] [--feedback DIR] [--gradescope FILE] ...
     python -m grader exercises [--check]
     python -m grader nbgrader release|autograde ...   (nbgrader course folder; see README)
@@ -39,6 +39,7 @@ HELP_NO_REPLAY = (
     "draw every check's examples afresh for each submission instead of replaying the ones the "
     "first passing submission drew (same results, slower; for auditing the replay)"
 )
+HELP_SHOW_OUTPUT = "show what your code printed (print, warnings) while each check ran"
 HELP_JOURNAL = "class mode: append each result to FILE as it finishes (default: next to --json)"
 EXPORT_HELP = {
     "csv": ("FILE", "write the class gradebook (one row per student, one column per item) as CSV"),
@@ -138,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=None, help="seed for the random examples (default: a new one)"
     )
     check.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help=HELP_TIMEOUT)
+    check.add_argument("--show-output", action="store_true", help=HELP_SHOW_OUTPUT)
 
     export = sub.add_parser(
         "export", help="convert a results JSON (from grade --json) to other formats"
@@ -409,7 +411,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from grader import errors, feedback, runner, sources
+    from grader import checklist, errors, feedback, runner, sources
 
     try:
         mode, submissions = sources.discover(args.submission)
@@ -426,13 +428,26 @@ def _check(args: argparse.Namespace) -> int:
         )
         return 2
     seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "little") >> 1
+    recorder = None
     try:
         options = _options(args, profile="check", visibility="public", seed=seed)
-        graded = runner.grade(submissions, options)
+        if args.show_output:
+            recorder = feedback.OutputRecorder(options.policy).start()
+            graded = runner.grade(submissions, options, zygote=recorder, on_check=recorder.on_check)
+        else:
+            graded = runner.grade(submissions, options)
     except (ValueError, errors.GraderError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    feedback.print_check_report(graded[0], seed=seed)
+    finally:
+        if recorder is not None:
+            recorder.close()
+    feedback.print_check_report(
+        graded[0],
+        seed=seed,
+        hidden=checklist.hidden_counts(),
+        outputs=recorder.outputs if recorder is not None else None,
+    )
     return 0 if graded[0].score == graded[0].max_score and graded[0].max_score > 0 else 1
 
 

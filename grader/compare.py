@@ -39,6 +39,31 @@ def tolerance(dtype: torch.dtype) -> tuple[float, float]:
     return TOLERANCES.get(dtype, (0.0, 0.0))
 
 
+# Words for a difference in an attribute, when the comparison itself names no better hint: a
+# dtype, device or shape mismatch has its own cause, whatever the check was about.
+ATTRIBUTE_HINTS: dict[str, str] = {
+    "type": "return what PyTorch returns (a tensor, a module, a list, …): see the type above",
+    "shape": "the shape is off before any value can be compared: check which dimensions you keep, "
+    "reduce, slice or join",
+    "dtype": "keep the input's dtype: no .float() or .to(torch.float32), and make new tensors with "
+    "dtype=X.dtype (a float64 input gives a float64 result)",
+    "device": "keep every tensor on the input's device: create new ones with device=X.device and "
+    "move nothing back to the CPU",
+    "identity": "PyTorch keeps the very object: no copy (copy.deepcopy, .clone(), .data, a new "
+    "module) in between",
+    "not filled in place": "change t itself with in-place operations (t.uniform_(…), t.normal_(…), "
+    "t.copy_(…)): building a new tensor leaves t as it was",
+    "returned a copy": "return the very object you were given and changed (return t, return net), "
+    "not a new one",
+    "missing attribute": "store it under exactly that name (self.<name> = …), as the exercise says",
+    "exception": "raise the exception the exercise asks for, before changing anything",
+}
+
+
+WORDED = ("missing attribute", "returned a copy", "not filled in place")
+"""Attributes whose difference is said in one phrase (``got``), not as "PyTorch gives …"."""
+
+
 @dataclass(frozen=True)
 class Difference:
     """One way the submission's result differs from PyTorch's."""
@@ -53,16 +78,46 @@ class Difference:
     """What the submission gives, rendered."""
     detail: str = ""
     """For values: how many differ, the largest difference, where, and the tolerance."""
+    hint: str = ""
+    """What to change when this is the difference (empty: the attribute's own words, if any)."""
+    brief: str = ""
+    """A few words for the headline ("4 of 15 values differ"); empty: the rendered difference."""
+    child: str = ""
+    """Text that came from the submission's process (an exception message and the student's own
+    lines): shown in public feedback only, never for hidden checks."""
 
-    def render(self) -> str:
+    def render(self, *, public: bool = True) -> str:
         if self.attribute == "values" and self.detail:
-            return f"{self.path}: {self.detail}"
-        where = self.path if self.attribute in self.path else f"{self.path} ({self.attribute})"
-        return f"{where}: PyTorch gives {self.expected}, yours gives {self.got}"
+            text = f"{self.path}: {self.detail}"
+        elif self.attribute in WORDED:
+            text = f"{self.path}: {self.got}"
+        else:
+            where = self.path if self.attribute in self.path else f"{self.path} ({self.attribute})"
+            text = f"{where}: PyTorch gives {self.expected}, yours gives {self.got}"
+        if public and self.child:
+            text += "\n" + self.child
+        return text
+
+    def headline(self) -> str:
+        """Where and what, in a few words, for the first line of the feedback."""
+        if self.brief:
+            return f"{self.path}: {self.brief}"
+        return self.path if self.attribute in self.path else f"{self.path} ({self.attribute})"
+
+    def advice(self) -> str:
+        """The hint to show with this difference."""
+        return self.hint or ATTRIBUTE_HINTS.get(self.attribute, "")
+
+
+HEADLINE_LIMIT = 160
 
 
 class Mismatch(GradingFailure):
-    """The submission's result differs from PyTorch's."""
+    """The submission's result differs from PyTorch's.
+
+    The first line is a headline: the subject and its first difference (what the table shows);
+    then each difference (at most four), then one hint line made of the hints of the differences
+    shown, in order, each once."""
 
     kind = "mismatch"
 
@@ -70,17 +125,40 @@ class Mismatch(GradingFailure):
         self.subject = subject
         self.differences = tuple(differences)
         self.hint = hint
-        super().__init__(self.render())
+        super().__init__(self.render(public=False))
 
-    def render(self) -> str:
+    def headline(self) -> str:
+        if not self.differences:
+            return f"{self.subject} differs from PyTorch"
+        named = [d.headline() for d in self.differences[:2]]
+        more = len(self.differences) - len(named)
+        where = " and ".join(named) if not more else f"{', '.join(named)} and {more} more"
+        text = f"{self.subject} differs from PyTorch in {where}"
+        if len(text) > HEADLINE_LIMIT:
+            text = text[: HEADLINE_LIMIT - 1] + "…"
+        return text
+
+    def hints(self) -> list[str]:
+        shown = [d.advice() for d in self.differences[:4]]
+        found = [h for h in [*shown, self.hint] if h]
+        return list(dict.fromkeys(found))
+
+    def render(self, *, public: bool = True) -> str:
         shown = self.differences[:4]
-        lines = [f"{self.subject} differs from PyTorch:"]
-        lines += [f"  - {d.render()}" for d in shown]
+        lines = [self.headline()]
+        for d in shown:
+            first, *rest = d.render(public=public).splitlines()
+            lines.append(f"  - {first}")
+            lines += [f"    {line}" for line in rest]
         if len(self.differences) > len(shown):
             lines.append(f"  - … and {len(self.differences) - len(shown)} more differences")
-        if self.hint:
-            lines.append(f"Hint: {self.hint}")
+        hints = self.hints()
+        if hints:
+            lines.append("Hint: " + " ".join(hints))
         return "\n".join(lines)
+
+    def problem(self, *, public: bool) -> str:
+        return self.render(public=public)
 
 
 def describe_tensor(t: torch.Tensor) -> str:
@@ -121,8 +199,20 @@ class Expect:
     # -- recording -----------------------------------------------------------------------------
 
     def add(
-        self, path: str, attribute: str, expected: Any, got: Any, detail: str = "", hint: str = ""
+        self,
+        path: str,
+        attribute: str,
+        expected: Any,
+        got: Any,
+        detail: str = "",
+        hint: str = "",
+        *,
+        brief: str = "",
+        child: str = "",
     ) -> None:
+        """Record a difference; ``hint`` is what to change when it is this difference (empty: the
+        attribute's own words, ``ATTRIBUTE_HINTS``); ``child`` is text from the submission's
+        process, shown to the student in public feedback only."""
         self.differences.append(
             Difference(
                 path,
@@ -130,6 +220,9 @@ class Expect:
                 expected if isinstance(expected, str) else _short(expected),
                 got if isinstance(got, str) else _short(got),
                 detail,
+                hint,
+                brief,
+                child,
             )
         )
         if hint and hint not in self.hints:
@@ -198,23 +291,37 @@ class Expect:
         check_dtype: bool = True,
         equal_nan: bool = False,
         hint: str = "",
+        hints: dict[str, str] | None = None,
     ) -> bool:
         """Tensor equality up to the dtype's tolerance: type, shape, dtype, device, then values.
+
+        ``hint`` goes with a difference in the values; a difference in type, shape, dtype or device
+        gets ``hints[attribute]`` if given, else that attribute's own words (``ATTRIBUTE_HINTS``):
+        a float32 result for a float64 input is about the dtype, whatever the check is about.
 
         NaN matches NaN only with ``equal_nan`` (as in torch.testing.assert_close), which a check
         passes only where its reference comes from the parent's own inputs and holds NaN by design.
         Infinities match only the same infinity."""
+        own = hints or {}
         if not isinstance(got, torch.Tensor):
-            self.add(path, "type", "a tensor", f"a {type(got).__name__}", hint=hint)
+            self.add(path, "type", "a tensor", f"a {type(got).__name__}", hint=own.get("type", ""))
             return False
         if tuple(got.shape) != tuple(expected.shape):
-            self.add(path, "shape", str(tuple(expected.shape)), str(tuple(got.shape)), hint=hint)
+            self.add(
+                path,
+                "shape",
+                str(tuple(expected.shape)),
+                str(tuple(got.shape)),
+                hint=own.get("shape", ""),
+            )
             return False
         if check_dtype and got.dtype != expected.dtype:
-            self.add(path, "dtype", str(expected.dtype), str(got.dtype), hint=hint)
+            self.add(path, "dtype", str(expected.dtype), str(got.dtype), hint=own.get("dtype", ""))
             return False
         if got.device.type != expected.device.type:
-            self.add(path, "device", str(expected.device), str(got.device), hint=hint)
+            self.add(
+                path, "device", str(expected.device), str(got.device), hint=own.get("device", "")
+            )
             return False
         default_rtol, default_atol = tolerance(expected.dtype)
         rtol = default_rtol if rtol is None else rtol
@@ -245,7 +352,15 @@ class Expect:
             f"at {where} (PyTorch {_scalar(exp.reshape(-1)[worst])}, yours {_scalar(act.reshape(-1)[worst])}; "
             f"{allowed})"
         )
-        self.add(path, "values", describe_tensor(exp), describe_tensor(act), detail, hint=hint)
+        self.add(
+            path,
+            "values",
+            describe_tensor(exp),
+            describe_tensor(act),
+            detail,
+            hint=hint or own.get("values", ""),
+            brief=f"{bad} of {exp.numel()} values differ",
+        )
         return False
 
     @contextlib.contextmanager
@@ -264,6 +379,78 @@ class Expect:
             )
             self.verify()
 
+    # -- differences with their own words --------------------------------------------------------
+
+    def missing(self, path: str, *, owner: str = "", hint: str = "") -> None:
+        """An attribute the exercise names does not exist (``path`` as the student writes it,
+        e.g. "self.hidden")."""
+        name = path.removeprefix("self.")
+        self.add(
+            path,
+            "missing attribute",
+            "present",
+            f"missing: {owner} has no attribute {name!r}" if owner else "missing",
+            hint=hint,
+        )
+
+    def same_object(
+        self, path: str, same: bool, *, expected: str, got: str, hint: str = ""
+    ) -> bool:
+        """Identity (``is``): the very object PyTorch would hold or return."""
+        if not same:
+            self.add(path, "identity", expected, got, hint=hint)
+        return same
+
+    def returned(self, path: str, same: bool, *, what: str, hint: str = "") -> bool:
+        """The function returned the very object it was given (``what``: "t", "net")."""
+        if not same:
+            self.add(
+                path,
+                "returned a copy",
+                f"{what} itself",
+                f"returned another object, not the {what} it was given (a copy?)",
+                hint=hint,
+            )
+        return same
+
+    def in_place(self, path: str, changed: bool, *, what: str = "t", hint: str = "") -> bool:
+        """The object given was changed in place (``changed``), not left as it was."""
+        if not changed:
+            self.add(
+                path,
+                "not filled in place",
+                f"{what} itself filled",
+                f"{what} was not filled in place: it holds what it held before the call",
+                hint=hint,
+            )
+        return changed
+
+    def raised(
+        self,
+        path: str,
+        ok: bool,
+        *,
+        expected: str,
+        got: str,
+        message: str = "",
+        trace: str = "",
+        hint: str = "",
+    ) -> bool:
+        """An exception (or its absence): ``got`` names what happened in the parent's words (an
+        exception type name, "no exception"); ``message`` and ``trace`` came from the submission's
+        process and are shown in public feedback only."""
+        if not ok:
+            child = "\n".join(
+                part
+                for part in (
+                    f"its message: {message}" if message else "",
+                    trace,
+                )
+                if part
+            )
+            self.add(path, "exception", expected, got, hint=hint, child=child)
+        return ok
+
     # -- outcome -------------------------------------------------------------------------------
 
     @property
@@ -273,4 +460,4 @@ class Expect:
     def verify(self) -> None:
         """Raise Mismatch if anything differed."""
         if self.differences:
-            raise Mismatch(self.subject, self.differences, hint=" ".join(self.hints))
+            raise Mismatch(self.subject, self.differences)

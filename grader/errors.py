@@ -75,8 +75,13 @@ class GradingFailure(Exception):
         return str(self)
 
     def feedback(self, *, public: bool) -> str:
+        """The problem's first line (what a table shows), then the input it was found on, then
+        the rest of the problem."""
         problem = self.problem(public=public)
-        return f"{self.case}: {problem}" if self.case else problem
+        if not self.case:
+            return problem
+        first, _, rest = problem.partition("\n")
+        return f"{first}\n  tried: {self.case}" + (f"\n{rest}" if rest else "")
 
 
 class SectionUnavailable(GradingFailure):

@@ -10,7 +10,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from grader.results import GRADED, NOT_GRADED_YET, NOT_SELECTED, SubmissionResult
+from grader.results import (
+    GRADED,
+    NOT_GRADED_YET,
+    NOT_SELECTED,
+    SKIPPED,
+    ItemResult,
+    SubmissionResult,
+)
 
 STATUS_STYLE = {
     GRADED: "",
@@ -46,7 +53,30 @@ def _protection(result: SubmissionResult) -> str:
     return text
 
 
+def _first_problem(item: ItemResult) -> str:
+    """What the problem column says: the first failing check's headline (a public one) or name (a
+    hidden one), or why the item was not graded; then any skipped checks with their reason."""
+    lines = []
+    failing = [c for c in item.checks if not c.passed and c.kind != SKIPPED]
+    if item.status == GRADED and failing:
+        first = failing[0]
+        if first.visibility == "public":
+            lines.append(first.feedback.splitlines()[0] if first.feedback else first.name)
+        else:
+            lines.append(f"hidden check {first.name} failed")
+    elif item.status != GRADED:
+        message = item.message.splitlines()[0] if item.message else ""
+        lines.append(f"{item.status}: {message}" if message else item.status)
+    for check in item.checks:
+        if check.kind == SKIPPED:
+            lines.append(f"skipped {check.name}: {check.feedback or 'not run'}")
+    return "\n".join(lines)
+
+
 def submission_table(result: SubmissionResult, *, show_checks: bool = False) -> Table:
+    """One row per item: its id (never cut), points, and the first problem (folded to fit the
+    terminal: 80 columns are enough). With ``show_checks`` one more row per check."""
+    shown = [i for i in result.exercises if i.status not in (NOT_SELECTED, NOT_GRADED_YET)]
     table = Table(
         title=f"{result.submission}: {result.score:g} / {result.max_score:g} points",
         caption=_protection(result),
@@ -54,10 +84,10 @@ def submission_table(result: SubmissionResult, *, show_checks: bool = False) -> 
         title_justify="left",
         caption_justify="left",
     )
-    table.add_column("item")
-    table.add_column("points", justify="right")
-    table.add_column("status")
-    table.add_column("first problem", overflow="fold", max_width=70)
+    widest = max([len(i.id) for i in shown] + [len("item")])
+    table.add_column("item", no_wrap=True, min_width=widest)
+    table.add_column("points", justify="right", no_wrap=True)
+    table.add_column("first problem", overflow="fold", ratio=1)
     not_yet: dict[str, int] = {}
     for item in result.exercises:
         if item.status == NOT_GRADED_YET:
@@ -71,37 +101,24 @@ def submission_table(result: SubmissionResult, *, show_checks: bool = False) -> 
             count = not_yet.pop(section, 0)
             if count:  # one row per section whose checks are not written yet
                 table.add_row(
-                    f"{section}.* ({count} items)",
+                    f"{section}.*",
                     _points(0, 0),
-                    Text(NOT_GRADED_YET, style="dim"),
-                    "",
+                    Text(f"{NOT_GRADED_YET} ({count} items)", style="dim"),
                 )
             continue
-        failing = [c for c in item.checks if not c.passed and c.kind != "skipped"]
-        first = ""
-        if item.status == GRADED and failing:
-            if failing[0].visibility == "public":
-                first = (
-                    failing[0].feedback.splitlines()[0] if failing[0].feedback else failing[0].name
-                )
-            else:
-                first = f"hidden check {failing[0].name} failed"
-        elif item.message and item.status != GRADED:
-            first = item.message.splitlines()[0]
+        problem = _first_problem(item)
         table.add_row(
             item.id,
             _points(item.score, item.max_score),
-            Text(item.status, style=STATUS_STYLE.get(item.status, "")),
-            first,
+            Text(problem, style=STATUS_STYLE.get(item.status, "")),
         )
         if show_checks:
             for c in item.checks:
-                mark = "✓" if c.passed else ("–" if c.kind == "skipped" else "✗")
+                mark = "✓" if c.passed else ("–" if c.kind == SKIPPED else "✗")
                 table.add_row(
-                    Text(f"  {mark} {c.name}", style="dim"),
+                    Text(f"  {mark} {c.kind}", style="dim"),
                     _points(c.points, c.max_points),
-                    c.kind,
-                    "",
+                    Text(f"{c.name} ({c.visibility})", style="dim"),
                 )
     return table
 

@@ -34,7 +34,7 @@ def build(
         target = registry[index] if 0 <= index < len(registry) else None
         if target is None:
             raise ValueError(
-                f"ref to module #{index}: a ref must point to a module built before it"
+                f"a ref to the module built {index}th: it must point to a module built before it"
             )
         return target
     slot = len(registry)
@@ -70,8 +70,36 @@ def build(
     return module
 
 
-def describe(node: Node, seq_name: str = "MySequential") -> str:
-    """How a student would write the stack: 'MySequential(Linear(3, 5), ReLU())'."""
+def module_paths(node: Node, root: str = "net") -> dict[int, str]:
+    """Each created module's place in the net as a student would write it, by its pre-order
+    number: ``{0: "net", 1: "net[0]", 2: "net[1]", 3: "net[1][0]"}``; a child with a name
+    (``"names"`` of a seq node) is ``net.block 1``."""
+    paths: dict[int, str] = {}
+
+    def walk(current: Node, path: str) -> None:
+        if current["kind"] == "ref":
+            return
+        paths[len(paths)] = path
+        if current["kind"] == "seq":
+            names = current.get("names") or [None] * len(current["items"])
+            for index, (name, child) in enumerate(zip(names, current["items"])):
+                walk(child, f"{path}[{index}]" if name is None else f"{path}.{name}")
+
+    walk(node, root)
+    return paths
+
+
+def describe(
+    node: Node,
+    seq_name: str = "MySequential",
+    paths: dict[int, str] | None = None,
+    *,
+    root: str = "net",
+) -> str:
+    """How a student would write the stack: 'MySequential(Linear(3, 5), ReLU())'. A module used a
+    second time is named by its place: 'net[0] again' (``root`` names the whole stack)."""
+    if paths is None:
+        paths = module_paths(node, root)
     kind = node["kind"]
     if kind == "linear":
         bias = "" if node["bias"] is not None else ", bias=False"
@@ -87,9 +115,13 @@ def describe(node: Node, seq_name: str = "MySequential") -> str:
     if kind == "dropout":
         return f"Dropout({node['p']})"
     if kind == "seq":
-        return f"{seq_name}(" + ", ".join(describe(c, seq_name) for c in node["items"]) + ")"
+        return (
+            f"{seq_name}("
+            + ", ".join(describe(c, seq_name, paths, root=root) for c in node["items"])
+            + ")"
+        )
     if kind == "ref":
-        return f"<module #{node['target']} again>"
+        return f"{paths.get(node['target'], 'an earlier module')} again"
     return f"<{kind}>"
 
 

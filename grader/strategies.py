@@ -10,16 +10,22 @@ The device never comes from a draw; it is the grading session's.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 from hypothesis import strategies as st
+from hypothesis.errors import HypothesisWarning
 from torch import nn
 
 from grader import specs
 
 MAX_SEED = 2**31 - 1
+
+# A failing example's repr is never shown (the feedback describes the input itself); a large one
+# (nets of 16 layers with their weights) only made hypothesis warn on the learner's terminal.
+warnings.filterwarnings("ignore", "Generating overly large repr", HypothesisWarning)
 
 
 def _check_range(name: str, low: int, high: int, *, minimum: int = 0) -> None:
@@ -99,8 +105,13 @@ class LayerStack:
     out_features: int
     """Output width it produces."""
 
-    def describe(self, seq_name: str = "MySequential") -> str:
-        return specs.describe(self.spec, seq_name)
+    def describe(self, seq_name: str = "MySequential", *, root: str = "net") -> str:
+        """The stack as code; a module used twice is named by its place under ``root``."""
+        return specs.describe(self.spec, seq_name, root=root)
+
+    def paths(self, root: str = "net") -> dict[int, str]:
+        """Each module's place in the stack (``net[1][0]``), by its registry index."""
+        return specs.module_paths(self.spec, root)
 
     def build_reference(self) -> tuple[nn.Module, list[nn.Module | None]]:
         """The same stack around nn.Sequential, with its pre-order registry."""

@@ -52,11 +52,13 @@ def try_all_gpus() -> list[torch.device]:
 
 
 def to_device(net: nn.Module, device: torch.device) -> nn.Module:
-    """Move every parameter *and* every buffer of ``net`` (e.g. BatchNorm's running statistics) to
-    ``device``, in place, and return ``net`` itself.
+    """Move every parameter *and* every buffer of ``net`` (e.g. BatchNorm's running statistics,
+    non-persistent buffers too) to ``device``, in place, and return ``net`` itself.
 
     Parameters must stay registered ``nn.Parameter``s of ``net``, so that an optimizer built on
-    ``net.parameters()`` afterwards trains the moved weights.
+    ``net.parameters()`` afterwards trains the moved weights. The checks move nets to
+    ``torch.device("meta")`` (a device every machine has: tensors with a shape but no values) and,
+    where there is one, to a GPU.
 
     Hint: ``nn.Module.to`` moves both.
     """

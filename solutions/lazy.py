@@ -33,7 +33,8 @@ def materialize(net: nn.Module, *example_inputs: torch.Tensor) -> nn.Module:
     Run ``net`` once on ``example_inputs`` (all of them, in order: some networks take more than one
     input). This is bookkeeping, not training: the pass must not record anything for autograd, and
     afterwards no parameter has a ``.grad``. The parameters must come out exactly as an ordinary first
-    call ``net(*example_inputs)`` would have made them under the same random seed.
+    call ``net(*example_inputs)`` would have made them under the same random seed, and stay
+    trainable (ordinary tensors that require grad).
 
     Hint: ``torch.no_grad()`` switches autograd off for a block (``torch.inference_mode()`` goes
     further: the tensors it creates can never be trained).

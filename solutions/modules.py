@@ -39,8 +39,9 @@ class MLP(nn.Module):
 class MySequential(nn.Module):
     """Your own ``nn.Sequential``, written without ``nn.Sequential`` or ``nn.ModuleList``.
 
-    ``MySequential(m0, m1, m2)`` registers each module as a child named ``"0"``, ``"1"``, ``"2"``, … so
-    that PyTorch sees their parameters (``named_parameters``, ``state_dict``, optimizers, ``.eval()``).
+    ``MySequential(m0, m1, m2)`` registers each module — the very object given, not a copy — as a
+    child named ``"0"``, ``"1"``, ``"2"``, … so that PyTorch sees their parameters
+    (``named_parameters``, ``state_dict``, optimizers, ``.eval()``).
     ``forward(X)`` passes ``X`` through every module in the order given. The same module may be passed
     twice (shared layers); it must then run twice, exactly as in ``nn.Sequential``.
 
@@ -65,7 +66,8 @@ class MySequential(nn.Module):
 class FixedHiddenMLP(nn.Module):
     """A module with a constant (non-trained) weight and Python control flow in ``forward``.
 
-    ``__init__``: a layer ``self.linear = nn.LazyLinear(20)`` and a *buffer* ``rand_weight`` of shape
+    ``__init__``: a layer ``self.linear = nn.LazyLinear(20)`` (``nn.Linear(20, 20)`` is the same
+    here: the input has 20 features) and a *buffer* ``rand_weight`` of shape
     ``(20, 20)`` drawn from U[0, 1) (``torch.rand``). A buffer is saved in ``state_dict`` and moves with
     ``.to(...)``, but it is not a parameter: no optimizer changes it.
 

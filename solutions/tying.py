@@ -36,7 +36,9 @@ class TiedAutoencoder(nn.Module):
     ``self.encoder`` is ``nn.Linear(n_in, n_hidden)``; ``self.decoder_bias`` is a parameter of shape
     ``(n_in,)``, initialised to zeros. ``forward`` maps ``X`` of shape ``(batch, n_in)`` to
     ``(batch, n_in)``: ``F.linear(relu(encoder(X)), encoder.weight.T, decoder_bias)``. The model has
-    exactly three parameters: the weight is shared, so it is trained by both its uses.
+    exactly three parameters: the weight is shared, so it is trained by both its uses. It must stay
+    tied through training, ``.double()``, ``.to(...)`` and ``load_state_dict`` (``assign=True``
+    too, which puts new parameter objects in place).
 
     Hint: use ``self.encoder.weight`` itself in ``forward``, not a copy made in ``__init__``.
     """

@@ -177,7 +177,9 @@ def test_a_value_mismatch_message_says_how_many_where_and_by_how_much():
     with pytest.raises(Mismatch) as info:
         expect.verify()
     text = str(info.value)
-    assert text.startswith("MySequential output differs from PyTorch:")
+    assert text.splitlines()[0] == (
+        "MySequential output differs from PyTorch in output: 3 of 15 values differ"
+    )
     assert "output: 3 of 15 values differ" in text
     assert "largest difference is 0.5 at [1, 2]" in text
     assert "PyTorch 0, yours 0.5" in text
@@ -317,14 +319,15 @@ def test_verify_raises_only_when_something_differs():
 
 
 def test_mismatch_shows_at_most_four_differences():
-    """Does a Mismatch with 7 differences show the first 4 and then '… and 3 more'?"""
+    """Does a Mismatch with 7 differences name two in its headline, show the first 4 and then
+    '… and 3 more'?"""
     expect = Expect("state_dict")
     for i in range(7):
         expect.equal(f"key{i}", i, -i - 1)
     with pytest.raises(Mismatch) as info:
         expect.verify()
     lines = str(info.value).splitlines()
-    assert lines[0] == "state_dict differs from PyTorch:"
+    assert lines[0] == "state_dict differs from PyTorch in key0 (value), key1 (value) and 5 more"
     shown = [line for line in lines if line.startswith("  - key")]
     assert [line.split(" ")[3] for line in shown] == ["key0", "key1", "key2", "key3"]
     assert lines[5] == "  - … and 3 more differences"
@@ -334,7 +337,7 @@ def test_mismatch_shows_at_most_four_differences():
 def test_mismatch_with_exactly_four_differences_has_no_more_line():
     """Does a Mismatch with 4 differences show all four and no '… more' line?"""
     mismatch = Mismatch("x", [Difference(f"p{i}", "value", "1", "2") for i in range(4)])
-    assert "more" not in str(mismatch)
+    assert "more differences" not in str(mismatch)
     assert str(mismatch).count("  - p") == 4
 
 
@@ -353,6 +356,98 @@ def test_hints_are_appended_once():
     )
 
 
+def test_only_the_hints_of_the_differences_shown_are_given():
+    """Does a difference beyond the four shown keep its hint out of the feedback?"""
+    expect = Expect("output")
+    for i in range(4):
+        expect.equal(f"k{i}", 1, 2, hint="first four")
+    expect.equal("k4", 1, 2, hint="the fifth")
+    with pytest.raises(Mismatch) as info:
+        expect.verify()
+    assert "first four" in str(info.value)
+    assert "the fifth" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("got", "attribute", "words"),
+    [
+        (torch.zeros(3, dtype=torch.float32), "dtype", "keep the input's dtype"),
+        (torch.zeros(2, dtype=torch.float64), "shape", "check which dimensions"),
+        (torch.zeros(3, dtype=torch.float64, device="meta"), "device", "input's device"),
+        ([0.0, 0.0, 0.0], "type", "return what PyTorch returns"),
+    ],
+)
+def test_an_attribute_difference_gets_its_own_words_not_the_checks_hint(got, attribute, words):
+    """Is a float32 result for a float64 input told about the dtype (and a shape, device or type
+    difference about that), not given the hint meant for wrong values?"""
+    expect = Expect("CenteredLayer output")
+    expect.close("output", torch.zeros(3, dtype=torch.float64), got, hint="subtract X.mean()")
+    with pytest.raises(Mismatch) as info:
+        expect.verify()
+    (difference,) = info.value.differences
+    assert difference.attribute == attribute
+    assert words in str(info.value)
+    assert "subtract X.mean()" not in str(info.value)
+
+
+def test_an_attribute_hint_can_be_given_per_comparison():
+    """Does hints={attribute: ...} replace the attribute's own words for that comparison?"""
+    expect = Expect("FourierHalf output")
+    expect.close(
+        "output",
+        torch.zeros(3),
+        torch.zeros(4),
+        hint="values",
+        hints={"shape": "keep (n + 1) // 2 coefficients"},
+    )
+    with pytest.raises(Mismatch) as info:
+        expect.verify()
+    assert str(info.value).splitlines()[-1] == "Hint: keep (n + 1) // 2 coefficients"
+
+
+@pytest.mark.parametrize(
+    ("record", "words"),
+    [
+        (lambda e: e.missing("self.hidden", owner="MLP"), "store it under exactly that name"),
+        (lambda e: e.returned("to_device(net, device)", False, what="net"), "the very object"),
+        (lambda e: e.in_place("kaiming_normal_(t)", False), "change t itself"),
+        (
+            lambda e: e.same_object("net[4]", False, expected="net[2]", got="a copy"),
+            "keeps the very object",
+        ),
+    ],
+)
+def test_missing_copies_identity_and_in_place_have_their_own_words(record, words):
+    """Do a missing attribute, a returned copy, an identity and a not-in-place difference each say
+    what went wrong in their own words?"""
+    expect = Expect("x")
+    record(expect)
+    with pytest.raises(Mismatch) as info:
+        expect.verify()
+    assert words in str(info.value)
+
+
+def test_text_from_the_submission_is_shown_in_public_feedback_only():
+    """Is an exception message that came from the submission's process shown for a public check
+    and left out of a hidden check's feedback?"""
+    expect = Expect("get_parameter")
+    expect.raised(
+        "get_parameter(net, 'x')",
+        False,
+        expected="KeyError",
+        got="AttributeError",
+        message="LEAK 'x'",
+        trace="  parameters.py, line 3, in get_parameter: return net.get_parameter(name)",
+    )
+    with pytest.raises(Mismatch) as info:
+        expect.verify()
+    public = info.value.feedback(public=True)
+    hidden = info.value.feedback(public=False)
+    assert "LEAK" in public and "line 3" in public
+    assert "LEAK" not in hidden and "line 3" not in hidden
+    assert "AttributeError" in hidden
+
+
 def test_no_hint_line_without_hints():
     """Does a Mismatch without hints end with its last difference?"""
     mismatch = Mismatch("x", [Difference("p", "value", "1", "2")])
@@ -364,4 +459,16 @@ def test_feedback_carries_the_rendered_text():
     """Is a Mismatch's student feedback the rendered text (public and hidden alike)?"""
     mismatch = Mismatch("out", [Difference("p", "shape", "(1,)", "(2,)")], hint="h")
     assert mismatch.feedback(public=True) == mismatch.render()
-    assert mismatch.feedback(public=False) == mismatch.render()
+    assert mismatch.feedback(public=False) == mismatch.render(public=False)
+
+
+def test_feedback_puts_the_input_tried_on_the_second_line():
+    """Does the feedback of a failure found on a described input keep the problem's headline
+    first (what the table shows) and the input on its own line after it?"""
+    from grader.errors import describe
+
+    with describe("MLP(3, 2) on an input of shape (2, 5)"):
+        mismatch = Mismatch("MLP output", [Difference("output", "shape", "(2, 2)", "(2, 3)")])
+    lines = mismatch.feedback(public=True).splitlines()
+    assert lines[0] == "MLP output differs from PyTorch in output (shape)"
+    assert lines[1] == "  tried: MLP(3, 2) on an input of shape (2, 5)"

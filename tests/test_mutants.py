@@ -12,6 +12,17 @@ from support import failing_checks, items, metadata, question, registered_checks
 GRADED_ITEMS = sorted(set(registered_checks().values()))
 
 
+def _cases(paths: list) -> list:
+    """A mistake tagged PENDING (a check still to be written elsewhere) is expected to keep full
+    marks for now: strict, so the day it loses points the tag must go."""
+    return [
+        pytest.param(path, marks=pytest.mark.xfail(strict=True, reason=metadata(path)["PENDING"]))
+        if "PENDING" in metadata(path)
+        else path
+        for path in paths
+    ]
+
+
 def _full_elsewhere(result: dict, *, except_item: str | None = None) -> list[str]:
     """Items other than except_item that did not get full marks."""
     return [
@@ -44,7 +55,7 @@ def test_stubs_get_zero_and_say_not_attempted(catalogue: dict) -> None:
         assert "not attempted" in kinds and kinds <= {"not attempted", "skipped"}, item
 
 
-@pytest.mark.parametrize("path", MUTANTS, ids=[case_name(p) for p in MUTANTS])
+@pytest.mark.parametrize("path", _cases(MUTANTS), ids=[case_name(p) for p in MUTANTS])
 def test_mutant_loses_points_on_its_item_only(catalogue: dict, path) -> None:
     """(Each mutant file asks its own question; see its docstring.)"""
     meta = metadata(path)
@@ -71,7 +82,12 @@ def test_variant_keeps_full_marks(catalogue: dict, path) -> None:
 
 def test_every_check_catches_a_catalogued_mutant() -> None:
     """Does every registered check name at least one mutant that it catches?"""
-    caught = {name for path in MUTANTS for name in metadata(path)["CAUGHT_BY"]}
+    caught = {
+        name
+        for path in MUTANTS
+        if "PENDING" not in metadata(path)
+        for name in metadata(path)["CAUGHT_BY"]
+    }
     missing = sorted(set(registered_checks()) - caught)
     assert missing == [], f"checks without a mutant in tests/mutants: {missing}"
 

@@ -373,13 +373,40 @@ def hand_spec():
 
 
 def test_describe_renders_a_stack_as_a_student_would_write_it():
-    """Does describe render nodes as constructor calls, refs as '<module #k again>'?"""
+    """Does describe render nodes as constructor calls, and a module used again by its place in
+    the net ('net[0] again'), never by an internal number?"""
     simple = {"kind": "seq", "items": [linear_spec(3, 5), {"kind": "relu"}]}
     assert specs.describe(simple) == "MySequential(Linear(3, 5), ReLU())"
     assert specs.describe(hand_spec(), "nn.Sequential") == (
         "nn.Sequential(Linear(3, 3), ReLU(), nn.Sequential(Tanh(), Dropout(0.5)), "
-        "<module #1 again>, Linear(3, 2, bias=False))"
+        "net[0] again, Linear(3, 2, bias=False))"
     )
+    assert "net1[0] again" in specs.describe(hand_spec(), root="net1")
+
+
+def test_module_paths_name_each_module_by_its_place():
+    """Does module_paths give each created module its place as code ('net[2][1]'), and a named
+    child its name ('net.block 1')?"""
+    assert specs.module_paths(hand_spec()) == {
+        0: "net",
+        1: "net[0]",
+        2: "net[1]",
+        3: "net[2]",
+        4: "net[2][0]",
+        5: "net[2][1]",
+        6: "net[4]",
+    }
+    named = {
+        "kind": "seq",
+        "items": [{"kind": "seq", "items": [{"kind": "relu"}]}, {"kind": "tanh"}],
+        "names": ["block 0", "block 1"],
+    }
+    assert specs.module_paths(named) == {
+        0: "net",
+        1: "net.block 0",
+        2: "net.block 0[0]",
+        3: "net.block 1",
+    }
 
 
 def test_layer_stack_describe_uses_specs_describe():

@@ -211,7 +211,7 @@ def test_try_all_gpus_lists_every_gpu(submission: Submission, extra: list[int]) 
         expect.verify()
 
 
-@check("gpus.try_all_gpus", points=1, visibility="hidden")
+@check("gpus.try_all_gpus", points=1, visibility="public")
 def test_try_all_gpus_falls_back_to_the_cpu(submission: Submission) -> None:
     """With no GPU, try_all_gpus() is [torch.device("cpu")], never an empty list.
     Catches: returning the empty list of GPUs when there are none."""
@@ -274,8 +274,9 @@ def _describe_net(stack: gs.LayerStack) -> str:
 def test_to_device_moves_parameters_and_buffers(
     submission: Submission, case: tuple[gs.LayerStack, gs.Input]
 ) -> None:
-    """After to_device(net, device) every parameter and every buffer (BatchNorm statistics, non-persistent ones too) of net is on device; parameters stay registered nn.Parameters. Checked on the meta device (and on the GPU with --device cuda).
-    Catches: moving only the parameters (p.data = p.data.to(device)) and forgetting the buffers."""
+    """After to_device(net, device) every parameter and every buffer (BatchNorm statistics, non-persistent ones too) of net is on device; parameters stay registered nn.Parameters; net itself is returned. Checked on the meta device (and on the GPU with --device cuda).
+    Catches: moving only the parameters (p.data = p.data.to(device)) and forgetting the buffers;
+    a moved copy returned (told as a copy, not as parameters left behind)."""
     stack, _ = case
     targets = ["meta"] + (["cuda:0"] if submission.device.startswith("cuda") else [])
     for target in targets:
@@ -289,6 +290,14 @@ def test_to_device_moves_parameters_and_buffers(
             )
             expect = Expect("to_device(net, device)")
             hint = "net.to(device) moves parameters and buffers, and keeps them registered"
+            if not expect.returned(
+                "to_device(net, device)",
+                got["returned_net"],
+                what="net",
+                hint="move net itself in place (net.to(device) does) and return it: a moved "
+                "copy (copy.deepcopy(net).to(device)) leaves the caller's net where it was",
+            ):
+                expect.verify()
             parameters, buffers = known_names(stack)
             names = [name for name, kind, _, _ in got["tensors"] if kind == "parameter"]
             expect.equal(
@@ -431,7 +440,7 @@ def test_norms_match_frobenius_norms_of_the_products(
         expect.verify()
 
 
-@check("gpus.norms_on_device", points=2, visibility="hidden")
+@check("gpus.norms_on_device", points=2, visibility="public")
 @settings(max_examples=3)
 @given(batch=matrix_batches())
 def test_norms_read_back_to_the_host_once(

@@ -425,7 +425,7 @@ def test_init_normal_draws_from_normal_with_std_001(
         expect.verify()
 
 
-@check("initialization.init_normal", points=1, visibility="hidden")
+@check("initialization.init_normal", points=1, visibility="public")
 @settings(max_examples=1)
 @given(seed=gs.seeds())
 def test_init_normal_touches_only_linear_layers(submission: Submission, seed: int) -> None:
@@ -474,7 +474,7 @@ def test_init_constant_sets_value_and_zero_bias(
         expect.verify()
 
 
-@check("initialization.init_constant", points=1, visibility="hidden")
+@check("initialization.init_constant", points=1, visibility="public")
 @settings(max_examples=1)
 @given(value=st.sampled_from([-3.5, 2.0]))
 def test_init_constant_touches_only_linear_layers(submission: Submission, value: float) -> None:
@@ -557,7 +557,7 @@ def test_init_42_sets_weight_to_42(submission: Submission, layers: list[tuple[in
         expect.verify()
 
 
-@check("initialization.init_42", points=1, visibility="hidden")
+@check("initialization.init_42", points=1, visibility="public")
 @settings(max_examples=1)
 @given(seed=gs.seeds())
 def test_init_42_touches_only_linear_weights(submission: Submission, seed: int) -> None:
@@ -633,22 +633,17 @@ def _fill(
 
 
 def _expect_same_tensor(expect: Expect, path: str, got: dict[str, Any]) -> None:
-    """The call returned ``t`` itself and filled its own memory (the contract: in place)."""
-    expect.true(
-        path,
-        bool(got["returned_same_object"]),
-        attribute="return value",
-        expected="t itself",
-        got="another object",
-        hint="fill t in place (t.uniform_, t.normal_, t.copy_) and return t",
-    )
+    """The call filled ``t`` itself (the contract: in place), in its own memory, and returned it."""
+    if not _filled(expect, path, got["values"]):
+        return
+    expect.returned(path, bool(got["returned_same_object"]), what="t", hint=RETURN_T)
     expect.true(
         path,
         bool(got["same_storage"]),
         attribute="storage",
         expected="t's own memory",
-        got="new memory",
-        hint="work in place on t",
+        got="new memory (t.data replaced)",
+        hint="work in place on t: t.uniform_(…), t.normal_(…) or t.copy_(…), not t.data = …",
     )
 
 
@@ -672,18 +667,27 @@ def _expect_in_place(
 ) -> None:
     """The call filled ``t`` itself, returned it, kept shape/dtype/device and recorded no history."""
     path = _call_text(what, case)
-    _expect_same_tensor(expect, path, got)
     expect.equal(
         path,
         tuple(case["shape"]),
         tuple(got["values"].shape),
         attribute="shape",
-        hint="keep t's shape",
+        hint="fill t itself: keep its shape",
     )
-    expect.equal(path, case["dtype"], got["dtype"], attribute="dtype", hint="keep t's dtype")
-    expect.equal(
-        path, torch.device(device).type, got["device"], attribute="device", hint="keep t's device"
+    values = got["values"]
+    if not _filled(expect, path, values):
+        return
+    expect.returned(path, bool(got["returned_same_object"]), what="t", hint=RETURN_T)
+    expect.true(
+        path,
+        bool(got["same_storage"]),
+        attribute="storage",
+        expected="t's own memory",
+        got="new memory (t.data replaced)",
+        hint="work in place on t: t.uniform_(…), t.normal_(…) or t.copy_(…), not t.data = …",
     )
+    expect.equal(path, case["dtype"], got["dtype"], attribute="dtype")
+    expect.equal(path, torch.device(device).type, got["device"], attribute="device")
     expect.true(
         path,
         not got["has_grad_fn"],
@@ -699,7 +703,6 @@ def _expect_in_place(
         attribute="requires_grad",
         hint="leave requires_grad as it was",
     )
-    values = got["values"]
     expect.true(
         path,
         bool(torch.isfinite(values).all()),
@@ -710,25 +713,54 @@ def _expect_in_place(
     )
 
 
+RETURN_T = "return t itself after filling it (return t)"
+IN_PLACE = (
+    "fill t itself: t.uniform_(…), t.normal_(…) or t.copy_(…) under torch.no_grad(); a new "
+    "tensor (torch.rand(…), t * 2, …) leaves t as it was"
+)
+
+
+def _filled(expect: Expect, path: str, values: torch.Tensor) -> bool:
+    """Whether the call changed t at all (the probe hands over a tensor of NaN); records "not
+    filled in place" if it did not."""
+    return expect.in_place(path, not bool(torch.isnan(values).all()), hint=IN_PLACE)
+
+
+def _filled_cases(
+    expect: Expect, what: str, cases: list[dict[str, Any]], replies: list[dict[str, Any]]
+) -> list[bool]:
+    """For each case, whether t was filled in place (if not, the difference is recorded and the
+    case is left out of the statistics: a NaN tensor says nothing about a distribution)."""
+    return [_filled(expect, _call_text(what, c), got["values"]) for c, got in zip(cases, replies)]
+
+
 def _expect_raises(
     expect: Expect,
     labels: list[str],
-    got: list[tuple[bool, str]],
+    got: list[tuple[bool, str, str, str]],
     hint: str,
     must_raise: list[bool] | None = None,
 ) -> None:
     must_raise = must_raise or [True] * len(labels)
-    for label, (is_value_error, name), wanted in zip(labels, got, must_raise):
-        if wanted and not is_value_error:
-            expect.add(
-                label, "exception", "ValueError", f"{name}" if name else "no exception", hint=hint
-            )
-        if not wanted and name:
-            expect.add(
+    for label, (is_value_error, name, message, trace), wanted in zip(labels, got, must_raise):
+        if wanted:
+            expect.raised(
                 label,
-                "exception",
-                "no exception (a valid call)",
-                name,
+                is_value_error,
+                expected="ValueError",
+                got=name or "no exception",
+                message=message,
+                trace=trace,
+                hint=hint,
+            )
+        elif name:
+            expect.raised(
+                label,
+                False,
+                expected="no exception (a valid call)",
+                got=name,
+                message=message,
+                trace=trace,
                 hint="accept weights that sum to 1 within 1e-6",
             )
 
@@ -749,6 +781,25 @@ def _property_check(submission: Submission, what: str, kwargs: dict[str, Any]) -
         expect = Expect(what)
         for case, got in zip(cases, replies):
             _expect_in_place(expect, what, case, got, submission.device)
+        expect.verify()
+
+
+def _by_hand_check(submission: Submission, what: str, kwargs: list[dict[str, Any]]) -> None:
+    cases = [{"shape": [6, 4], "kwargs": kwargs[0]}, {"shape": [5, 3, 3, 3], "kwargs": kwargs[-1]}]
+    with describe(f"{what} on tensors of shape (6, 4) and (5, 3, 3, 3)"):
+        used = submission.call("initialization.by_hand", what=what, item=what, cases=cases)
+        expect = Expect(what)
+        expect.true(
+            what,
+            not used,
+            attribute="written by hand",
+            expected="the bound computed and the tensor filled by your own code",
+            got=f"{', '.join(used)} called",
+            hint="compute fan_in and fan_out from t.shape yourself and fill t with t.{}(…) under "
+            "torch.no_grad(); nn.init.calculate_gain is allowed".format(
+                "uniform_" if what == "xavier_uniform_" else "normal_"
+            ),
+        )
         expect.verify()
 
 
@@ -777,8 +828,12 @@ def test_xavier_uniform_matches_pytorch_distribution(
         f"{', '.join(str(tuple(c['shape'])) for c in cases)}"
     ):
         replies = _fill(submission, "xavier_uniform_", cases, seed)
+        expect = Expect("xavier_uniform_")
+        filled = _filled_cases(expect, "xavier_uniform_", cases, replies)
         samples = []
-        for case, got in zip(cases, replies):
+        for case, got, ok in zip(cases, replies, filled):
+            if not ok:
+                continue
             shape = tuple(case["shape"])
             bound = xavier_bound(shape, case["kwargs"].get("gain", 1.0))
             samples.append(
@@ -788,7 +843,6 @@ def test_xavier_uniform_matches_pytorch_distribution(
                     _call_text("xavier_uniform_", case),
                 )
             )
-        expect = Expect("xavier_uniform_")
         expect_verdicts(
             expect,
             stats.decide(samples, ALPHA),
@@ -799,13 +853,22 @@ def test_xavier_uniform_matches_pytorch_distribution(
         expect.verify()
 
 
-@check("initialization.xavier_uniform_", points=1, visibility="hidden")
+@check("initialization.xavier_uniform_", points=1, visibility="public")
 @settings(max_examples=1)
 @given(gain=st.just(1.5))
 def test_xavier_uniform_works_in_place(submission: Submission, gain: float) -> None:
     """xavier_uniform_ fills t itself and returns it, keeps dtype and device, records no autograd history.
     Catches: returning a new tensor; filling t outside torch.no_grad() (fails on a leaf that requires grad)."""
     _property_check(submission, "xavier_uniform_", {"gain": gain})
+
+
+@check("initialization.xavier_uniform_", points=1, visibility="public")
+@settings(max_examples=1)
+@given(gain=st.just(2.0))
+def test_xavier_uniform_is_written_by_hand(submission: Submission, gain: float) -> None:
+    """xavier_uniform_ computes its bound itself: it calls none of nn.init's xavier_* or kaiming_* initialisers.
+    Catches: xavier_uniform_ that only calls nn.init.xavier_uniform_ (the exercise says by hand)."""
+    _by_hand_check(submission, "xavier_uniform_", [{}, {"gain": gain}])
 
 
 @check("initialization.xavier_uniform_", points=1, visibility="public")
@@ -871,15 +934,18 @@ def test_kaiming_normal_matches_pytorch_distribution(
     ]
     with describe(f"kaiming_normal_ on {len(cases)} tensors"):
         replies = _fill(submission, "kaiming_normal_", cases, seed)
+        expect = Expect("kaiming_normal_")
+        filled = _filled_cases(expect, "kaiming_normal_", cases, replies)
         samples = []
-        for case, got in zip(cases, replies):
+        for case, got, ok in zip(cases, replies, filled):
+            if not ok:
+                continue
             std = kaiming_std(tuple(case["shape"]), *kaiming_args(case["kwargs"]))
             samples.append(
                 stats.Case(
                     got["values"], stats.Normal(0.0, std), _call_text("kaiming_normal_", case)
                 )
             )
-        expect = Expect("kaiming_normal_")
         expect_verdicts(
             expect,
             stats.decide(samples, ALPHA),
@@ -890,13 +956,26 @@ def test_kaiming_normal_matches_pytorch_distribution(
         expect.verify()
 
 
-@check("initialization.kaiming_normal_", points=1, visibility="hidden")
+@check("initialization.kaiming_normal_", points=1, visibility="public")
 @settings(max_examples=1)
 @given(a=st.just(0.2))
 def test_kaiming_normal_works_in_place(submission: Submission, a: float) -> None:
     """kaiming_normal_ fills t itself and returns it, keeps dtype and device, records no autograd history.
     Catches: returning a new tensor; filling t outside torch.no_grad() (fails on a leaf that requires grad)."""
     _property_check(submission, "kaiming_normal_", {"a": a, "mode": "fan_out"})
+
+
+@check("initialization.kaiming_normal_", points=1, visibility="public")
+@settings(max_examples=1)
+@given(a=st.just(0.5))
+def test_kaiming_normal_is_written_by_hand(submission: Submission, a: float) -> None:
+    """kaiming_normal_ computes its std itself: it calls none of nn.init's kaiming_* or xavier_* initialisers (calculate_gain is allowed).
+    Catches: kaiming_normal_ that only calls nn.init.kaiming_normal_ (the exercise says by hand)."""
+    _by_hand_check(
+        submission,
+        "kaiming_normal_",
+        [{}, {"a": a, "mode": "fan_out", "nonlinearity": "leaky_relu"}],
+    )
 
 
 @check("initialization.kaiming_normal_", points=1, visibility="public")
@@ -965,15 +1044,17 @@ def test_mixture_uniform_matches_the_mixture(
     ]
     with describe(f"mixture_uniform_ with {len(mixtures_)} mixtures"):
         replies = _fill(submission, "mixture_uniform_", cases, seed)
+        expect = Expect("mixture_uniform_")
+        filled = _filled_cases(expect, "mixture_uniform_", cases, replies)
         samples = [
             stats.Case(
                 got["values"],
                 stats.Mixture(tuple(m)),
                 f"mixture_uniform_({shape_text(shape)}, {_mixture_text(m)})",
             )
-            for (m, _, shape), got in zip(mixtures_, replies)
+            for (m, _, shape), got, ok in zip(mixtures_, replies, filled)
+            if ok
         ]
-        expect = Expect("mixture_uniform_")
         expect_verdicts(
             expect,
             stats.decide(samples, ALPHA),
@@ -984,7 +1065,7 @@ def test_mixture_uniform_matches_the_mixture(
         expect.verify()
 
 
-@check("initialization.mixture_uniform_", points=1, visibility="hidden")
+@check("initialization.mixture_uniform_", points=1, visibility="public")
 @settings(max_examples=1)
 @given(seed=gs.seeds())
 def test_mixture_uniform_works_in_place(submission: Submission, seed: int) -> None:

@@ -130,11 +130,16 @@ def _expect_gradient(
 
 @st.composite
 def centered_cases(draw: Any, *, min_cases: int = 2, max_cases: int = 5) -> list[Case]:
-    """Inputs of 1 to 4 dimensions, float32 or float64, some far from zero mean (offset 1000)."""
+    """Inputs of 1 to 4 dimensions, float32 and float64 (the first two cases one of each), some
+    far from zero mean (offset 1000)."""
     cases = []
-    for _ in range(draw(st.integers(min_cases, max_cases))):
+    for index in range(draw(st.integers(min_cases, max_cases))):
         shape = _shapes(draw, min_dims=1, max_dims=4, max_side=5)
-        dtype = draw(st.sampled_from([torch.float32, torch.float32, torch.float64]))
+        dtype = (
+            (torch.float32, torch.float64)[index]
+            if index < 2
+            else draw(st.sampled_from([torch.float32, torch.float32, torch.float64]))
+        )
         offset = draw(st.sampled_from([0.0, 3.0, 1000.0]))
         seed = draw(gs.seeds())
         X = (gs.make_tensor(shape, seed, dtype=torch.float64) * 2 + offset).to(dtype)
@@ -156,8 +161,9 @@ def centered_atol(X: torch.Tensor) -> float:
 def test_centered_layer_subtracts_the_mean_of_all_elements(
     submission: Submission, cases: list[Case]
 ) -> None:
-    """CenteredLayer()(X) equals X - X.mean() (the mean of all elements) and has mean ≈ 0, for 1- to 4-D inputs.
-    Catches: the mean taken along one dimension (X.mean(0)) instead of over all elements."""
+    """CenteredLayer()(X) equals X - X.mean() (the mean of all elements), in X's dtype, and has mean ≈ 0, for 1- to 4-D float32 and float64 inputs.
+    Catches: the mean taken along one dimension (X.mean(0)) instead of over all elements; a
+    float64 input turned into float32."""
     with describe(_describe_all("CenteredLayer", cases)):
         replies = _call(submission, "layers.centered", "CenteredLayer", cases)
     hint = "subtract X.mean() — the mean of every element — not a mean along one dimension"
@@ -180,7 +186,7 @@ def test_centered_layer_subtracts_the_mean_of_all_elements(
             expect.verify()
 
 
-@check("layers.CenteredLayer", points=1, visibility="hidden")
+@check("layers.CenteredLayer", points=1, visibility="public")
 @settings(max_examples=3)
 @given(cases=centered_cases())
 def test_centered_layer_gradient(submission: Submission, cases: list[Case]) -> None:
@@ -342,7 +348,7 @@ def test_my_linear_output(submission: Submission, cases: list[Case]) -> None:
             expect.verify()
 
 
-@check("layers.MyLinear", points=2, visibility="hidden")
+@check("layers.MyLinear", points=2, visibility="public")
 @settings(max_examples=3)
 @given(cases=my_linear_cases())
 def test_my_linear_gradients(submission: Submission, cases: list[Case]) -> None:
@@ -467,7 +473,7 @@ def test_tensor_reduction_output(submission: Submission, cases: list[Case]) -> N
     )
 
 
-@check("layers.TensorReduction", points=1, visibility="hidden")
+@check("layers.TensorReduction", points=1, visibility="public")
 @settings(max_examples=3)
 @given(cases=tensor_reduction_cases(min_batch_dims=2, max_batch_dims=3))
 def test_tensor_reduction_batch_dims(submission: Submission, cases: list[Case]) -> None:
@@ -480,7 +486,7 @@ def test_tensor_reduction_batch_dims(submission: Submission, cases: list[Case]) 
     )
 
 
-@check("layers.TensorReduction", points=1, visibility="hidden")
+@check("layers.TensorReduction", points=1, visibility="public")
 @settings(max_examples=3)
 @given(cases=tensor_reduction_cases(max_batch_dims=2))
 def test_tensor_reduction_gradients(submission: Submission, cases: list[Case]) -> None:
@@ -521,14 +527,14 @@ COMPLEX = {torch.float32: torch.complex64, torch.float64: torch.complex128}
 def fourier_cases(
     draw: Any, *, min_dims: int = 1, max_dims: int = 2, dtypes: tuple[torch.dtype, ...] = ()
 ) -> list[Case]:
-    """Lengths 1 to 16, odd and even both present in every list."""
+    """Lengths 1 to 16, odd and even both present in every list; each of ``dtypes`` present too."""
     dtypes = dtypes or (torch.float32,)
     cases = []
     lengths = [draw(st.integers(0, 7)) * 2 + 1, draw(st.integers(1, 8)) * 2]
     lengths += draw(st.lists(st.integers(1, 16), max_size=2))
-    for n in lengths:
+    for index, n in enumerate(lengths):
         shape = _shapes(draw, min_dims=min_dims, max_dims=max_dims, max_side=4, last=n)
-        dtype = draw(st.sampled_from(dtypes))
+        dtype = dtypes[index] if index < len(dtypes) else draw(st.sampled_from(dtypes))
         seed = draw(gs.seeds())
         X = gs.make_tensor(shape, seed, dtype=dtype)
         half = (*shape[:-1], (n + 1) // 2)
@@ -564,10 +570,11 @@ def _expect_fourier_outputs(submission: Submission, cases: list[Case], hint: str
 
 @check("layers.FourierHalf", points=2, visibility="public")
 @settings(max_examples=3)
-@given(cases=fourier_cases())
+@given(cases=fourier_cases(dtypes=(torch.float32, torch.float64)))
 def test_fourier_half_output(submission: Submission, cases: list[Case]) -> None:
-    """FourierHalf()(X) equals torch.fft.fft(X)[..., :⌈n/2⌉] for odd and even lengths n, 1-D and (batch, n).
-    Catches: torch.fft.rfft(X), which gives n/2 + 1 coefficients when n is even, and n // 2 (too few for odd n)."""
+    """FourierHalf()(X) equals torch.fft.fft(X)[..., :⌈n/2⌉] for odd and even lengths n, 1-D and (batch, n), float32 and float64 (complex64 and complex128 out).
+    Catches: torch.fft.rfft(X), which gives n/2 + 1 coefficients when n is even, and n // 2 (too
+    few for odd n); a float64 input turned into float32."""
     _expect_fourier_outputs(
         submission,
         cases,
@@ -589,7 +596,7 @@ def test_fourier_half_batch_dims(submission: Submission, cases: list[Case]) -> N
     )
 
 
-@check("layers.FourierHalf", points=1, visibility="hidden")
+@check("layers.FourierHalf", points=1, visibility="public")
 @settings(max_examples=3)
 @given(cases=fourier_cases(max_dims=3))
 def test_fourier_half_gradient(submission: Submission, cases: list[Case]) -> None:

@@ -300,7 +300,7 @@ def test_materialize_initialises_every_parameter(
             expect.verify()
 
 
-@check("lazy.materialize", points=1, visibility="hidden")
+@check("lazy.materialize", points=1, visibility="public")
 @settings(max_examples=3)
 @given(cases=net_case_lists())
 def test_materialize_runs_without_autograd(submission: Submission, cases: list[NetCase]) -> None:
@@ -339,7 +339,7 @@ def test_materialize_runs_without_autograd(submission: Submission, cases: list[N
             expect.verify()
 
 
-@check("lazy.materialize", points=2, visibility="hidden")
+@check("lazy.materialize", points=2, visibility="public")
 @settings(max_examples=3)
 @given(cases=net_case_lists())
 def test_materialize_matches_an_ordinary_first_call(
@@ -498,7 +498,7 @@ def test_lazy_my_linear_output(submission: Submission, cases: list[LinearCase]) 
             expect.verify()
 
 
-@check("lazy.LazyMyLinear", points=2, visibility="hidden")
+@check("lazy.LazyMyLinear", points=2, visibility="public")
 @settings(max_examples=3)
 @given(cases=linear_cases(load=True))
 def test_lazy_my_linear_load_state_dict_materialises(

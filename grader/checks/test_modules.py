@@ -23,6 +23,7 @@ from grader.plugin import check
 from grader.submission import Submission
 
 LINEAR_NAMES = ["hidden.weight", "hidden.bias", "out.weight", "out.bias"]
+MLP_NAMES_HINT = "store the two layers as self.hidden and self.out (nn.LazyLinear each)"
 
 
 def _values(report: list[dict[str, Any]]) -> list[torch.Tensor]:
@@ -51,6 +52,9 @@ def test_mlp_is_lazy_until_first_call(
         hint = "use nn.LazyLinear(units): it learns the input width on the first call"
         for layer in ("hidden", "out"):
             info = got["before"][layer]
+            if not info["present"]:
+                expect.missing(f"self.{layer}", owner="MLP", hint=MLP_NAMES_HINT)
+                continue
             expect.equal(
                 f"self.{layer} before the first call",
                 "LazyLinear",
@@ -66,6 +70,8 @@ def test_mlp_is_lazy_until_first_call(
                 got="initialised parameters",
                 hint=hint,
             )
+        if not expect.ok:
+            expect.verify()
         expected_shapes = [(hidden, width), (hidden,), (out, hidden), (out,)]
         expect.equal(
             "parameter shapes after the first call",
@@ -76,7 +82,7 @@ def test_mlp_is_lazy_until_first_call(
         expect.verify()
 
 
-@check("modules.MLP", points=2, visibility="hidden")
+@check("modules.MLP", points=2, visibility="public")
 @settings(max_examples=12)
 @given(
     hidden=gs.widths(max_width=32),
@@ -92,14 +98,18 @@ def test_mlp_output_matches_linear_chain(
         got = submission.call("modules.mlp", what="MLP", X=x.X, hidden=hidden, out=out)
         expect = Expect("MLP output")
         layers = got["layers"]
-        if any(layer is None for layer in layers):
-            expect.add(
-                "self.hidden / self.out",
-                "type",
-                "nn.Linear layers (after the first call)",
-                "something else",
-            )
-            expect.verify()
+        for name, layer in zip(("hidden", "out"), layers):
+            if not got["before"][name]["present"]:
+                expect.missing(f"self.{name}", owner="MLP", hint=MLP_NAMES_HINT)
+            elif layer is None:
+                expect.add(
+                    f"self.{name}",
+                    "type",
+                    "an nn.Linear (a LazyLinear after the first call)",
+                    got["before"][name]["type"],
+                    hint=MLP_NAMES_HINT,
+                )
+        expect.verify()
         (w1, b1), (w2, b2) = layers
         for name, value in (("hidden.weight", w1), ("hidden.bias", b1)):
             expect.usable(name, value)
@@ -192,20 +202,48 @@ def _expect_same_output(
         expect.verify()
 
 
+@st.composite
+def flat_shared_stacks(draw: Any) -> gs.LayerStack:
+    """A flat stack of Linear/ReLU/Tanh in which one square Linear is passed twice (appended,
+    with a Tanh between, when the draw has no module used twice)."""
+    stack = draw(gs.layer_stacks(max_depth=0, shared=True, dropout=False))
+    items = stack.spec["items"]
+    if any(node["kind"] == "ref" for node in items):
+        return stack
+    width = stack.out_features
+    seed = draw(gs.seeds())
+    square = {
+        "kind": "linear",
+        "in": width,
+        "out": width,
+        "weight": gs.make_tensor((width, width), seed, scale=0.8),
+        "bias": gs.make_tensor((width,), seed + 1, scale=0.3),
+    }
+    target = 1 + len(items)  # registry: the container first, then each item in turn
+    spec = {
+        **stack.spec,
+        "items": [*items, square, {"kind": "tanh"}, {"kind": "ref", "target": target}],
+    }
+    return gs.LayerStack(spec, stack.in_features, width)
+
+
 @check("modules.MySequential", points=1, visibility="public")
 @settings(max_examples=12)
-@given(
-    stack=gs.layer_stacks(max_depth=0, shared=False, dropout=False),
-    seed=gs.seeds(),
-    batch=gs.batch_sizes(),
-)
+@given(stack=flat_shared_stacks(), seed=gs.seeds(), batch=gs.batch_sizes())
 def test_mysequential_output_matches_nn_sequential(
     submission: Submission, stack: gs.LayerStack, seed: int, batch: int
 ) -> None:
-    """MySequential chains a flat stack of Linear/ReLU/Tanh exactly as nn.Sequential does.
-    Catches: forward that skips modules or applies them in the wrong order."""
+    """MySequential chains a flat stack of Linear/ReLU/Tanh exactly as nn.Sequential does, a
+    module passed twice running twice.
+    Catches: forward that skips modules, applies them in the wrong order, or iterates children()
+    (which runs a module passed twice only once)."""
     _expect_same_output(
-        submission, stack, seed, batch, hint="pass X through every module, in order"
+        submission,
+        stack,
+        seed,
+        batch,
+        hint="pass X through every module, in order, a module passed twice twice: iterate over "
+        "self._modules.values(), not children()",
     )
 
 
@@ -240,8 +278,9 @@ def test_mysequential_matches_on_nested_and_shared_stacks(
 def test_mysequential_registers_children_like_nn_sequential(
     submission: Submission, stack: gs.LayerStack, seed: int
 ) -> None:
-    """MySequential has nn.Sequential's named_parameters (names and objects), state_dict keys and children order.
-    Catches: modules kept in a plain Python list, invisible to named_parameters and state_dict."""
+    """MySequential has nn.Sequential's named_parameters (names and objects), state_dict keys and children order, and is written without nn.Sequential or nn.ModuleList.
+    Catches: modules kept in a plain Python list, invisible to named_parameters and state_dict;
+    a MySequential that subclasses (or wraps) nn.Sequential."""
     x = gs.Input(gs.make_tensor((2, stack.in_features), seed))
     with describe(f"{stack.describe()}"):
         got, reference, registry = _run_sequential(submission, stack, x)
@@ -271,10 +310,19 @@ def test_mysequential_registers_children_like_nn_sequential(
             attribute="order",
             hint=hint,
         )
+        expect.true(
+            "MySequential",
+            not got["containers"],
+            attribute="built without nn.Sequential or nn.ModuleList",
+            expected="no nn.Sequential or nn.ModuleList built (or inherited)",
+            got=f"{' and '.join(got['containers'])} built",
+            hint="write the container yourself: subclass nn.Module and register each module "
+            "with self.add_module(str(index), module)",
+        )
         expect.verify()
 
 
-@check("modules.MySequential", points=1, visibility="hidden")
+@check("modules.MySequential", points=1, visibility="public")
 @settings(max_examples=10)
 @given(
     stack=gs.layer_stacks(max_depth=1, shared=True, dropout=False, require_linear=True),
@@ -296,19 +344,13 @@ def test_mysequential_trains_like_nn_sequential(
         with torch.no_grad():
             for param in reference.parameters():  # one plain SGD step, as torch.optim.SGD takes it
                 param -= lr * param.grad
-        linears = [m for m in registry if isinstance(m, nn.Linear)]
+        paths = stack.paths()
+        linears = [(paths[i], m) for i, m in enumerate(registry) if isinstance(m, nn.Linear)]
         expect = Expect("MySequential training step")
         hint = "let gradients flow: no .detach(), .data or torch.no_grad() in forward"
-        for index, (module, (weight, bias)) in enumerate(zip(linears, got["updated"])):
-            expect.close(
-                f"Linear #{index + 1} weight after the step",
-                module.weight.detach(),
-                weight,
-                hint=hint,
-            )
-            expect.close(
-                f"Linear #{index + 1} bias after the step", module.bias.detach(), bias, hint=hint
-            )
+        for (path, module), (weight, bias) in zip(linears, got["updated"]):
+            expect.close(f"{path}.weight after the step", module.weight.detach(), weight, hint=hint)
+            expect.close(f"{path}.bias after the step", module.bias.detach(), bias, hint=hint)
         expect.verify()
 
 
@@ -370,7 +412,7 @@ def test_fixed_hidden_value(submission: Submission, x: gs.Input) -> None:
         expect.verify()
 
 
-@check("modules.FixedHiddenMLP", points=1, visibility="hidden")
+@check("modules.FixedHiddenMLP", points=1, visibility="public")
 @settings(max_examples=8)
 @given(x=fixed_inputs)
 def test_fixed_hidden_gradient(submission: Submission, x: gs.Input) -> None:
@@ -494,7 +536,7 @@ def test_nest_mlp_parameter_names_and_shapes(submission: Submission, x: gs.Input
         expect.verify()
 
 
-@check("modules.NestMLP", points=2, visibility="hidden")
+@check("modules.NestMLP", points=2, visibility="public")
 @settings(max_examples=10)
 @given(x=gs.inputs(max_width=16, scale=2.0))
 def test_nest_mlp_output(submission: Submission, x: gs.Input) -> None:
@@ -642,7 +684,8 @@ def test_parallel_output_concatenates(
     first, second, dim, x = case
     call = "Parallel(net1, net2)" if dim is None else f"Parallel(net1, net2, dim={dim})"
     with describe(
-        f"{call} with net1 = {first.describe('Sequential')}, net2 = {second.describe('Sequential')}, on an {x.describe()}"
+        f"{call} with net1 = {first.describe('Sequential', root='net1')}, "
+        f"net2 = {second.describe('Sequential', root='net2')}, on an {x.describe()}"
     ):
         got = submission.call(
             "modules.parallel", what="Parallel", net1=first.spec, net2=second.spec, X=x.X, dim=dim
@@ -660,7 +703,7 @@ def test_parallel_output_concatenates(
         expect.verify()
 
 
-@check("modules.Parallel", points=1, visibility="hidden")
+@check("modules.Parallel", points=1, visibility="public")
 @settings(max_examples=6)
 @given(case=parallel_cases())
 def test_parallel_registers_both_nets(
@@ -670,7 +713,8 @@ def test_parallel_registers_both_nets(
     Catches: the two networks kept in a tuple or list, invisible to parameters()."""
     first, second, dim, x = case
     with describe(
-        f"Parallel(net1, net2) with net1 = {first.describe('Sequential')}, net2 = {second.describe('Sequential')}"
+        f"Parallel(net1, net2) with net1 = {first.describe('Sequential', root='net1')}, "
+        f"net2 = {second.describe('Sequential', root='net2')}"
     ):
         got = submission.call(
             "modules.parallel", what="Parallel", net1=first.spec, net2=second.spec, X=x.X, dim=dim
@@ -744,16 +788,25 @@ def test_replicate_builds_n_independent_instances(
         )
         expect.equal("number of children", n, len(got["children"]), attribute="count")
         children = got["children"]
-        distinct = len(set(children)) == len(children) and all(index >= 0 for index in children)
         hint = "call factory() once per copy: [factory()] * n repeats one module"
-        expect.true(
-            "children",
-            distinct,
-            attribute="identity",
-            expected="each a different factory() result",
-            got=f"factory() results #{children}",
-            hint=hint,
-        )
+        for place, made in enumerate(children):
+            first = children.index(made)
+            if made < 0:
+                expect.same_object(
+                    f"net[{place}]",
+                    False,
+                    expected="a module factory() returned",
+                    got="a module factory() did not make (a copy?)",
+                    hint=hint,
+                )
+            elif first != place:
+                expect.same_object(
+                    f"net[{place}]",
+                    False,
+                    expected="a factory() result of its own",
+                    got=f"the very module net[{first}] is",
+                    hint=hint,
+                )
         expect.equal(
             "distinct parameters",
             got["parameter_slots"],

@@ -75,6 +75,7 @@ def nets(
     frozen: bool = True,
     out_features: int | None = None,
     max_depth: int = 2,
+    min_layers: int = 1,
     max_layers: int = 4,
 ) -> gs.LayerStack:
     """A nested stack (``gs.layer_stacks``) where some activations become BatchNorm1d layers and some
@@ -83,6 +84,7 @@ def nets(
     stack = draw(
         gs.layer_stacks(
             max_depth=max_depth,
+            min_layers=min_layers,
             max_layers=max_layers,
             max_width=6,
             shared=shared,
@@ -130,7 +132,7 @@ def nets(
 
 
 def _numbered(stacks: list[gs.LayerStack]) -> str:
-    return "; ".join(f"#{i} {describe_net(s.spec)}" for i, s in enumerate(stacks))
+    return "; ".join(f"net {i + 1} = {describe_net(s.spec)}" for i, s in enumerate(stacks))
 
 
 # -- layer_state ---------------------------------------------------------------------------------
@@ -138,7 +140,10 @@ def _numbered(stacks: list[gs.LayerStack]) -> str:
 
 @st.composite
 def layer_state_cases(draw: Any) -> list[tuple[gs.LayerStack, int]]:
+    """Every layer of two or three nested nets, and of one flat net of 12 or more layers (where
+    "1" is a prefix of "10.weight" and "11.bias")."""
     stacks = draw(st.lists(nets(max_depth=1), min_size=2, max_size=3))
+    stacks.append(draw(nets(max_depth=0, min_layers=12, max_layers=13)))
     return [(s, i) for s in stacks for i in range(len(s.spec["items"]))]
 
 
@@ -158,9 +163,9 @@ def _layer_state_call(
 def test_layer_state_matches_state_dict(
     submission: Submission, cases: list[tuple[gs.LayerStack, int]]
 ) -> None:
-    """layer_state(net, i) has the keys (buffers included, no prefix) and values of net[i].state_dict().
-    Catches: the layer's named_parameters() (no buffers), or layer i counted over children(), which
-    skips a layer used twice."""
+    """layer_state(net, i) has the keys (buffers included, no prefix) and values of net[i].state_dict(), for nets of up to 16 layers.
+    Catches: the layer's named_parameters() (no buffers), layer i counted over children(), which
+    skips a layer used twice, or keys picked by the string prefix str(i) ("1" also picks "10.weight")."""
     got = _layer_state_call(submission, cases)
     for (stack, i), entries in zip(cases, got):
         net, _ = build_net(stack.spec)
@@ -181,7 +186,7 @@ def test_layer_state_matches_state_dict(
             expect.verify()
 
 
-@check("parameters.layer_state", points=1, visibility="hidden")
+@check("parameters.layer_state", points=1, visibility="public")
 @settings(max_examples=2)
 @given(cases=layer_state_cases())
 def test_layer_state_values_are_detached(
@@ -238,7 +243,7 @@ def test_parameter_shapes_names_in_order(
             expect.verify()
 
 
-@check("parameters.parameter_shapes", points=1, visibility="hidden")
+@check("parameters.parameter_shapes", points=1, visibility="public")
 @settings(max_examples=2)
 @given(stacks=shape_cases)
 def test_parameter_shapes_are_tuples(submission: Submission, stacks: list[gs.LayerStack]) -> None:
@@ -310,7 +315,7 @@ def test_count_parameters_counts_each_scalar_once(
     )
 
 
-@check("parameters.count_parameters", points=1, visibility="hidden")
+@check("parameters.count_parameters", points=1, visibility="public")
 @settings(max_examples=2)
 @given(stacks=st.lists(nets(), min_size=2, max_size=3))
 def test_count_parameters_trainable_only(
@@ -409,7 +414,7 @@ def test_block2_children_names(submission: Submission, n: int | None, x: gs.Inpu
         expect.verify()
 
 
-@check("parameters.block2", points=1, visibility="hidden")
+@check("parameters.block2", points=1, visibility="public")
 @settings(max_examples=3)
 @given(n=st.integers(2, 6), x=gs.inputs(features=4, max_batch=3))
 def test_block2_children_are_independent_block1s(
@@ -442,7 +447,7 @@ def test_block2_children_are_independent_block1s(
         expect.verify()
 
 
-@check("parameters.block2", points=1, visibility="hidden")
+@check("parameters.block2", points=1, visibility="public")
 @settings(max_examples=3)
 @given(n=block_counts, x=gs.inputs(features=4, max_batch=4, scale=2.0))
 def test_block2_forward_chains_the_blocks(
@@ -489,7 +494,7 @@ def test_rgnet_state_dict_keys(submission: Submission, n: int | None, x: gs.Inpu
         expect.verify()
 
 
-@check("parameters.rgnet", points=1, visibility="hidden")
+@check("parameters.rgnet", points=1, visibility="public")
 @settings(max_examples=3)
 @given(n=block_counts, x=gs.inputs(features=4, max_batch=4, scale=2.0))
 def test_rgnet_forward(submission: Submission, n: int | None, x: gs.Input) -> None:
@@ -615,7 +620,7 @@ def test_get_parameter_returns_the_very_parameter(submission: Submission, cases:
             expect.verify()
 
 
-@check("parameters.get_parameter", points=1, visibility="hidden")
+@check("parameters.get_parameter", points=1, visibility="public")
 @settings(max_examples=3)
 @given(cases=get_parameter_cases())
 def test_get_parameter_bad_name_raises_key_error(submission: Submission, cases: list[Any]) -> None:
@@ -633,13 +638,20 @@ def test_get_parameter_bad_name_raises_key_error(submission: Submission, cases: 
                     got_text = raised["type"]
                 else:
                     got_text = f"a KeyError whose message does not contain {part!r}"
-                expect.true(
+                hint = "raise KeyError(part) for the first part of the name that is missing"
+                if raised["type"] == "AttributeError":
+                    hint = (
+                        "nn.Module.get_parameter raises AttributeError: walk _modules and "
+                        "_parameters yourself and raise KeyError(part)"
+                    )
+                expect.raised(
                     f"get_parameter(net, {name!r})",
                     raised["is_key_error"] and raised["names_part"],
-                    attribute="exception",
                     expected=expected,
                     got=got_text,
-                    hint="raise KeyError(part) for the first part of the name that is missing",
+                    message=raised["message"],
+                    trace=raised["trace"],
+                    hint=hint,
                 )
             expect.verify()
 
@@ -728,7 +740,7 @@ def test_gradients_names(submission: Submission, cases: list[dict[str, Any]]) ->
             expect.verify()
 
 
-@check("parameters.gradients", points=2, visibility="hidden")
+@check("parameters.gradients", points=2, visibility="public")
 @settings(max_examples=3)
 @given(cases=gradient_cases())
 def test_gradients_values_match_autograd(
@@ -753,7 +765,7 @@ def test_gradients_values_match_autograd(
             expect.verify()
 
 
-@check("parameters.gradients", points=2, visibility="hidden")
+@check("parameters.gradients", points=2, visibility="public")
 @settings(max_examples=2)
 @given(cases=gradient_cases())
 def test_gradients_leave_grad_as_found(submission: Submission, cases: list[dict[str, Any]]) -> None:

@@ -374,7 +374,7 @@ def test_save_load_round_trips_every_dtype(submission: Submission, objects: Obje
         _expect_round_trip(submission, objects, "save/load round trip")
 
 
-@check("serialization.save", points=2, visibility="hidden")
+@check("serialization.save", points=2, visibility="public")
 @settings(max_examples=4)
 @given(drawn=st.lists(nested, min_size=3, max_size=3))
 def test_save_load_round_trips_nested_structures(submission: Submission, drawn: list[Any]) -> None:
@@ -385,7 +385,7 @@ def test_save_load_round_trips_nested_structures(submission: Submission, drawn: 
         _expect_round_trip(submission, drawn_objects, "save/load round trip")
 
 
-@check("serialization.save", points=1, visibility="hidden")
+@check("serialization.save", points=1, visibility="public")
 @settings(max_examples=2)
 @given(drawn=st.lists(nested, min_size=2, max_size=2))
 def test_load_honours_map_location(submission: Submission, drawn: list[Any]) -> None:
@@ -471,7 +471,7 @@ def payload_file(kind: str, *, ends_process: bool) -> bytes:
     return pickle.dumps(obj)
 
 
-@check("serialization.save", points=2, visibility="hidden")
+@check("serialization.save", points=2, visibility="public")
 def test_load_refuses_files_that_would_run_code(submission: Submission) -> None:
     """load raises on a file carrying a pickled function call (zip, legacy and plain pickle formats), and the call never runs.
     Catches: torch.load(..., weights_only=False) (or pickle.load), which runs whatever the file names."""
@@ -660,7 +660,7 @@ def state_file(spec: dict[str, Any]) -> bytes:
 # -- save_params / load_params -------------------------------------------------------------------
 
 
-@check("serialization.save_params", points=2, visibility="hidden")
+@check("serialization.save_params", points=2, visibility="public")
 @settings(max_examples=4)
 @given(arch=architectures(), seed=gs.seeds())
 def test_save_params_file_holds_exactly_the_state_dict(
@@ -778,7 +778,7 @@ def mismatched_architectures(draw: Any) -> tuple[list[Layer], list[Layer]]:
     return longer, base
 
 
-@check("serialization.save_params", points=1, visibility="hidden")
+@check("serialization.save_params", points=1, visibility="public")
 @settings(max_examples=4)
 @given(archs=mismatched_architectures(), seed=gs.seeds())
 def test_load_params_is_strict(
@@ -906,7 +906,7 @@ def test_transplant_copies_exactly_the_first_n_modules(
         expect.verify()
 
 
-@check("serialization.transplant", points=1, visibility="hidden")
+@check("serialization.transplant", points=1, visibility="public")
 @settings(max_examples=4)
 @given(
     arch=architectures(min_modules=12, max_modules=14),
@@ -981,7 +981,7 @@ def _differing_keys(src: list[Layer], dst: list[Layer], n: int) -> list[str]:
     return keys
 
 
-@check("serialization.transplant", points=1, visibility="hidden")
+@check("serialization.transplant", points=1, visibility="public")
 @settings(max_examples=4)
 @given(case=mismatch_cases())
 def test_transplant_rejects_shape_mismatch(
@@ -1018,7 +1018,7 @@ def test_transplant_rejects_shape_mismatch(
         expect.verify()
 
 
-@check("serialization.transplant", points=1, visibility="hidden")
+@check("serialization.transplant", points=1, visibility="public")
 @settings(max_examples=3)
 @given(case=mismatch_cases())
 def test_transplant_ignores_shapes_beyond_n(

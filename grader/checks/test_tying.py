@@ -91,7 +91,7 @@ def test_tied_mlp_layers_2_and_4_are_one_module(
         expect.verify()
 
 
-@check("tying.tied_mlp", points=1, visibility="hidden")
+@check("tying.tied_mlp", points=1, visibility="public")
 @settings(max_examples=2)
 @given(x=gs.inputs(max_width=10, max_batch=3), shared=shared_layers(optional=False))
 def test_tied_mlp_uses_the_given_layer(submission: Submission, x: gs.Input, shared: Any) -> None:
@@ -291,7 +291,7 @@ def test_autoencoder_output(submission: Submission, case: tuple[int, int, gs.Inp
         expect.verify()
 
 
-@check("tying.TiedAutoencoder", points=2, visibility="hidden")
+@check("tying.TiedAutoencoder", points=2, visibility="public")
 @settings(max_examples=3)
 @given(case=autoencoder_cases())
 def test_autoencoder_gradient_sums_both_uses(
@@ -371,6 +371,65 @@ def test_autoencoder_stays_tied_after_save_and_load(
         _, grads = _reference_grads(x.X, _own_weights(expect, got, n_in, n_hidden, "trained"))
         for path, expected, mine in zip(GRAD_NAMES, grads, got["loaded_grads"]):
             expect.close(path, expected, mine, rtol=1e-4, atol=1e-5, hint=TIE_HINT)
+        expect.verify()
+
+
+@check("tying.TiedAutoencoder", points=1, visibility="public")
+@settings(max_examples=2)
+@given(case=autoencoder_cases(), seed=gs.seeds())
+def test_autoencoder_stays_tied_after_double_and_assign_load(
+    submission: Submission, case: tuple[int, int, gs.Input], seed: int
+) -> None:
+    """After .double() the model computes in float64 with its own (converted) weight; after
+    load_state_dict(state, assign=True), which puts new Parameter objects in place, it computes
+    with the loaded weight, held once.
+    Catches: the decoder's weight cached in __init__ (self.decoder_weight = self.encoder.weight.T),
+    which keeps pointing at the old tensor."""
+    n_in, n_hidden, x = case
+    name = f"TiedAutoencoder({n_in}, {n_hidden})"
+    state = {
+        "encoder.weight": gs.make_tensor((n_hidden, n_in), seed, scale=0.5),
+        "encoder.bias": gs.make_tensor((n_hidden,), seed + 1, scale=0.5),
+        "decoder_bias": gs.make_tensor((n_in,), seed + 2, scale=0.5),
+    }
+    with describe(
+        f"{name}.double() on the {x.describe()} in float64; a fresh {name} after "
+        "load_state_dict(state, assign=True) on it"
+    ):
+        got = submission.call(
+            "tying.autoencoder_converted",
+            what="TiedAutoencoder",
+            n_in=n_in,
+            n_hidden=n_hidden,
+            X=x.X,
+            state=state,
+        )
+        expect = Expect(name)
+        hint = (
+            "look the weight up in forward (self.encoder.weight.T): a tensor kept from __init__ "
+            "still points at the weight as it was before .double() or an assign=True load"
+        )
+        X64 = x.X.double()
+        expect.close(
+            "output after .double()",
+            _autoencode(X64, *got["double"]).detach(),
+            got["double_output"],
+            hint=hint,
+            hints={"dtype": hint},
+        )
+        expect.close(
+            "output after load_state_dict(state, assign=True)",
+            _autoencode(x.X, *state.values()).detach(),
+            got["assigned_output"],
+            hint=hint,
+        )
+        expect.equal(
+            "parameters() after the assign=True load",
+            3,
+            got["assigned_distinct"],
+            attribute="count",
+            hint=TIE_HINT,
+        )
         expect.verify()
 
 
@@ -506,7 +565,7 @@ def mismatched_ties(draw: Any) -> list[dict[str, Any]]:
     return cases
 
 
-@check("tying.tie", points=1, visibility="hidden")
+@check("tying.tie", points=1, visibility="public")
 @settings(max_examples=2)
 @given(cases=mismatched_ties())
 def test_tie_shape_mismatch_raises_value_error(
@@ -520,12 +579,13 @@ def test_tie_shape_mismatch_raises_value_error(
             name = case["name"] or "weight"
             expect = Expect(_tie_text(case).split(" with ")[0])
             raised = report["raised"]
-            expect.true(
+            expect.raised(
                 "exception",
                 report["is_value_error"],
-                attribute="type",
                 expected="ValueError",
                 got="no exception" if raised is None else raised,
+                message=report["message"],
+                trace=report["trace"],
                 hint="compare the two shapes first and raise ValueError before assigning anything",
             )
             expect.true(

@@ -9,6 +9,7 @@ never raises: every problem becomes an error reply the parent maps to a ``Gradin
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import linecache
 import random
@@ -16,7 +17,7 @@ import sys
 import traceback
 import types
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
@@ -109,6 +110,12 @@ class TamperedSignal(ProbeSignal):
     kind = "tampered"
 
 
+def exception_text(exc: BaseException, filenames: set[str]) -> tuple[str, str]:
+    """(message, the student's own lines) of an exception student code raised on purpose or by
+    mistake, for public feedback (the parent never shows them for a hidden check)."""
+    return _safe_str(exc)[:400], student_trace(exc, filenames)
+
+
 class ProbeContext:
     """What a probe may use: the loaded sections, the device, and ``run`` for student calls."""
 
@@ -117,12 +124,13 @@ class ProbeContext:
         sections: dict[str, types.ModuleType],
         device: str,
         *,
-        tampered: Callable[[], list[str]] | None = None,
+        tampered: Callable[..., list[str]] | None = None,
         files: str = "",
     ) -> None:
         self.sections = sections
         self.device = device
         self._tampered = tampered
+        self._allowed: dict[tuple[int, str], Any] = {}
         self.files = files
         """The exchange folder: files the grader reads from outside this process after the call."""
         self.filenames = {getattr(m, "__file__", "") for m in sections.values()}
@@ -158,8 +166,24 @@ class ProbeContext:
         self._check_untampered(what)
         return result
 
+    @contextlib.contextmanager
+    def replacing(self, replacements: list[tuple[Any, str, Any]]) -> Iterator[None]:
+        """Inside the block, each ``(owner, name, value)`` is set (a probe that watches what
+        student code calls, or simulates GPUs), and the tamper check expects exactly these
+        values there; everything is put back on the way out."""
+        saved = [(owner, name, getattr(owner, name)) for owner, name, _ in replacements]
+        try:
+            for owner, name, value in replacements:
+                setattr(owner, name, value)
+                self._allowed[(id(owner), name)] = value
+            yield
+        finally:
+            for owner, name, value in reversed(saved):
+                setattr(owner, name, value)
+                self._allowed.pop((id(owner), name), None)
+
     def _check_untampered(self, what: str) -> None:
-        changed = self._tampered() if self._tampered is not None else []
+        changed = self._tampered(self._allowed) if self._tampered is not None else []
         if changed:
             raise TamperedSignal(what, _changed_text(changed))
 
@@ -178,6 +202,10 @@ class ProbeContext:
     def _raised_in_student_file(self, exc: BaseException) -> bool:
         frames = traceback.extract_tb(exc.__traceback__)
         return bool(frames) and frames[-1].filename in self.filenames
+
+    def exception_text(self, exc: BaseException) -> tuple[str, str]:
+        """(message, the student's own lines) of an exception their code raised."""
+        return exception_text(exc, self.filenames)
 
     def invalid(self, what: str, message: str) -> ProbeSignal:
         """Build the signal for a result the grader cannot use (raise it)."""
@@ -327,7 +355,7 @@ def _error(
 Dispatch = Callable[[dict[str, types.ModuleType], dict[str, Any], str], bytes]
 
 
-def dispatcher(*, tampered: Callable[[], list[str]] | None = None, files: str = "") -> Dispatch:
+def dispatcher(*, tampered: Callable[..., list[str]] | None = None, files: str = "") -> Dispatch:
     """A dispatch function: one request in, one encoded reply out, tagged with the request's id;
     it never raises. Bound now to a private copy of the probe table and to the functions it
     calls, so that nothing rebound later in this package changes which probe answers.
@@ -377,7 +405,7 @@ def dispatcher(*, tampered: Callable[[], list[str]] | None = None, files: str = 
                 reply = {"ok": "pong"}
             else:
                 reply = error("internal", str(op), f"unknown request {op!r}")
-            changed = tampered() if tampered is not None else []
+            changed = tampered({}) if tampered is not None else []
             if changed:
                 reply = error("tampered", str(request.get("probe", op)), _changed_text(changed))
             try:

@@ -8,7 +8,6 @@ CUDA), and restores it afterwards. ``norms`` watches every torch call the studen
 
 from __future__ import annotations
 
-import contextlib
 import types
 from collections.abc import Iterator
 from typing import Any
@@ -40,32 +39,20 @@ def render(value: Any) -> str:
     return f"a {kind.__name__}"
 
 
-@contextlib.contextmanager
-def simulated(count: int, module: types.ModuleType | None = None) -> Iterator[None]:
-    """``torch.cuda`` reports ``count`` devices (and is_available() says so) inside the block.
-
-    Names the student's module imported directly (``from torch.cuda import device_count``) are
-    patched too, so they see the same machine.
-    """
+def simulated(count: int, module: types.ModuleType | None = None) -> list[tuple[Any, str, Any]]:
+    """What makes ``torch.cuda`` report ``count`` devices (and is_available() say so), for
+    ``ctx.replacing``. Names the student's module imported directly (``from torch.cuda import
+    device_count``) are replaced too, so they see the same machine."""
     cuda = torch.cuda
     originals = {"device_count": cuda.device_count, "is_available": cuda.is_available}
     fakes = {"device_count": lambda: count, "is_available": lambda: count > 0}
-    rebound: list[tuple[str, Any]] = []
+    replacements: list[tuple[Any, str, Any]] = [(cuda, key, fake) for key, fake in fakes.items()]
     if module is not None:
         for name, value in list(vars(module).items()):
             for key, original in originals.items():
                 if value is original:
-                    rebound.append((name, value))
-                    setattr(module, name, fakes[key])
-    try:
-        for key, fake in fakes.items():
-            setattr(cuda, key, fake)
-        yield
-    finally:
-        for key, original in originals.items():
-            setattr(cuda, key, original)
-        for name, value in rebound:
-            setattr(module, name, value)
+                    replacements.append((module, name, fakes[key]))
+    return replacements
 
 
 @probe("gpus.simulated", returns=ListOf(TupleOf(int, Optional(int), str)))
@@ -82,7 +69,7 @@ def simulated_calls(
     for count, i in cases:
         args = () if i is None else (i,)
         call = f"{function}({'' if i is None else i}) with {count} GPU(s)"
-        with simulated(count, module):
+        with ctx.replacing(simulated(count, module)):
             value = ctx.run(call, fn, *args)
             text = render(value)
         results.append((count, i, text))

@@ -168,12 +168,13 @@ def fill(ctx: ProbeContext, item: str, cases: list[dict[str, Any]]) -> list[dict
     return replies
 
 
-@probe("initialization.raises", returns=ListOf(TupleOf(bool, str)))
+@probe("initialization.raises", returns=ListOf(TupleOf(bool, str, str, str)))
 def raises(
     ctx: ProbeContext, item: str, valid: dict[str, Any], cases: list[dict[str, Any]]
-) -> list[tuple[bool, str]]:
+) -> list[tuple[bool, str, str, str]]:
     """One valid call first (through ``ctx.run``: a stub is "not attempted"), then each case:
-    ``(raised a ValueError, name of the exception raised or "")``."""
+    ``(raised a ValueError, name of the exception raised or "", its message, the student's own
+    lines)`` (the last two are shown in public feedback only)."""
     fn = _filler(ctx, item)
     t = torch.empty(tuple(valid["shape"]), device=ctx.device)
     valid_kwargs = _kwargs(valid["kwargs"])
@@ -184,7 +185,61 @@ def raises(
         try:
             fn(t, **_kwargs(case["kwargs"]))
         except Exception as exc:  # the student's exception is the answer, whatever it is
-            out.append((isinstance(exc, ValueError), type(exc).__name__[:60]))
+            message, trace = ctx.exception_text(exc)
+            out.append((isinstance(exc, ValueError), type(exc).__name__[:60], message, trace))
         else:
-            out.append((False, ""))
+            out.append((False, "", "", ""))
     return out
+
+
+INITIALISERS = (
+    "xavier_uniform_",
+    "xavier_normal_",
+    "kaiming_uniform_",
+    "kaiming_normal_",
+    "xavier_uniform",
+    "xavier_normal",
+    "kaiming_uniform",
+    "kaiming_normal",
+)
+"""nn.init's functions that compute a bound or a std from the fans: what "by hand" leaves out."""
+
+
+def watched_initialisers(module: Any, used: list[str]) -> list[tuple[Any, str, Any]]:
+    """For ``ctx.replacing``: a call of one of nn.init's ``INITIALISERS`` appends its name to
+    ``used``, whether looked up in ``nn.init`` at call time or imported into the student's
+    ``module``."""
+    originals = {name: getattr(nn.init, name) for name in INITIALISERS if hasattr(nn.init, name)}
+
+    def watch(name: str, original: Any) -> Any:
+        @functools.wraps(original)
+        def watched(*args: Any, **kwargs: Any) -> Any:
+            used.append(f"nn.init.{name}")
+            return original(*args, **kwargs)
+
+        return watched
+
+    wrapped = {name: watch(name, fn) for name, fn in originals.items()}
+    replacements: list[tuple[Any, str, Any]] = [(nn.init, n, fn) for n, fn in wrapped.items()]
+    if module is not None:
+        for key, value in list(vars(module).items()):
+            for name, original in originals.items():
+                if value is original:
+                    replacements.append((module, key, wrapped[name]))
+    return replacements
+
+
+@probe("initialization.by_hand", returns=ListOf(str))
+def by_hand(ctx: ProbeContext, item: str, cases: list[dict[str, Any]]) -> list[str]:
+    """The student's initialiser on each case ``{shape, kwargs}``; which of nn.init's
+    ``INITIALISERS`` it called (sorted, each once)."""
+    fn = _filler(ctx, item)
+    used: list[str] = []
+    if fn in [getattr(nn.init, name, None) for name in INITIALISERS]:
+        used.append(f"nn.init.{getattr(fn, '__name__', item)}")  # the name is nn.init's own
+    with ctx.replacing(watched_initialisers(ctx.sections.get(SECTION), used)):
+        for case in cases:
+            t = torch.empty(tuple(case["shape"]), device=ctx.device)
+            kwargs = _kwargs(case["kwargs"])
+            ctx.run(_call_text(item, case["shape"], kwargs), fn, t, **kwargs)
+    return sorted(set(used))

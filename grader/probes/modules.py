@@ -14,7 +14,7 @@ from grader.schema import TENSOR, ListOf, Optional, TupleOf, TupleOfAny
 SECTION = "modules"
 
 # Reply shapes (validated in the parent before a check reads a reply).
-LAZY_INFO = {"type": str, "lazy": bool, "out_features": Optional(int)}
+LAZY_INFO = {"present": bool, "type": str, "lazy": bool, "out_features": Optional(int)}
 PARAMETER = {"name": str, "shape": Optional(TupleOfAny(int)), "value": Optional(TENSOR)}
 WEIGHT_AND_BIAS = TupleOf(TENSOR, Optional(TENSOR))
 IDENTITY = {
@@ -22,6 +22,8 @@ IDENTITY = {
     "children": ListOf(int),
     "state_dict": ListOf(str),
 }
+CONTAINERS = (nn.Sequential, nn.ModuleList)
+"""What MySequential must be written without."""
 CHIMERA_STRUCTURE = {
     "is_sequential": bool,
     "parts": ListOf(str),
@@ -64,10 +66,17 @@ def state_dict_keys(ctx: ProbeContext, what: str, module: nn.Module) -> list[str
     ]
 
 
+_ABSENT = object()
+
+
 def _lazy_linear_info(module: Any) -> dict[str, Any]:
+    """A layer's type and laziness (``present`` False when the attribute does not exist)."""
+    if module is _ABSENT:
+        return {"present": False, "type": "", "lazy": False, "out_features": None}
     out_features = getattr(module, "out_features", None)
     lazy = isinstance(module, nn.modules.lazy.LazyModuleMixin) and module.has_uninitialized_params()
     return {
+        "present": True,
         "type": type(module).__name__,
         "lazy": lazy is True,
         "out_features": out_features if type(out_features) is int else None,
@@ -102,8 +111,8 @@ def mlp(
     args = () if hidden is None else (hidden, out)
     net = ctx.run("MLP(...)", cls, *args)
     before = {
-        "hidden": _lazy_linear_info(getattr(net, "hidden", None)),
-        "out": _lazy_linear_info(getattr(net, "out", None)),
+        "hidden": _lazy_linear_info(getattr(net, "hidden", _ABSENT)),
+        "out": _lazy_linear_info(getattr(net, "out", _ABSENT)),
     }
     y = as_tensor(ctx, "MLP.forward", ctx.run("MLP.forward", net, X))
     layers = (
@@ -141,18 +150,41 @@ def _identity_report(
     }
 
 
+def _containers_made(made: list[str]) -> list[tuple[Any, str, Any]]:
+    """For ``ctx.replacing``: every nn.Sequential or nn.ModuleList built inside (a subclass's too:
+    its __init__ calls theirs) appends its class name to ``made``."""
+
+    def watch(cls: type, original: Any) -> Any:
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            made.append(f"nn.{cls.__name__}")
+            original(self, *args, **kwargs)
+
+        return __init__
+
+    return [(cls, "__init__", watch(cls, cls.__dict__["__init__"])) for cls in CONTAINERS]
+
+
 @probe(
     "modules.sequential",
-    returns={**IDENTITY, "output": TENSOR, "updated": Optional(ListOf(WEIGHT_AND_BIAS))},
+    returns={
+        **IDENTITY,
+        "output": TENSOR,
+        "updated": Optional(ListOf(WEIGHT_AND_BIAS)),
+        "containers": ListOf(str),
+    },
 )
 def sequential(
     ctx: ProbeContext, stack: specs.Node, X: torch.Tensor, lr: float = 0.0
 ) -> dict[str, Any]:
-    """Build the stack around MySequential, run it in eval mode; optionally take one SGD step."""
-    net, registry = _build_stack(ctx, stack, "MySequential")
-    ctx.run("MySequential.eval()", net.eval)
-    report = _identity_report(ctx, "MySequential", net, registry)
-    y = ctx.run("MySequential.forward", net, X)
+    """Build the stack around MySequential, run it in eval mode; optionally take one SGD step.
+    ``containers``: the nn.Sequential / nn.ModuleList classes MySequential built (or is)."""
+    made: list[str] = []
+    with ctx.replacing(_containers_made(made)):
+        net, registry = _build_stack(ctx, stack, "MySequential")
+        ctx.run("MySequential.eval()", net.eval)
+        report = _identity_report(ctx, "MySequential", net, registry)
+        y = ctx.run("MySequential.forward", net, X)
+    report["containers"] = sorted(set(made))
     report["output"] = as_tensor(ctx, "MySequential.forward", y)
     report["updated"] = None
     if lr:

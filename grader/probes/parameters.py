@@ -27,7 +27,15 @@ STRUCTURE = {
     "parameters": ListOf(TupleOf(str, TupleOfAny(int))),
 }
 LINEAR = Optional(TupleOf(TENSOR, Optional(TENSOR)))
-RAISED = {"type": Optional(str), "is_key_error": bool, "names_part": bool}
+RAISED = {
+    "type": Optional(str),
+    "is_key_error": bool,
+    "names_part": bool,
+    "message": str,
+    "trace": str,
+}
+"""What a call raised: its type (a safe name), and its message and the student's own lines (shown
+in public feedback only)."""
 
 
 # -- networks from specs (used by the checks too) ----------------------------------------------
@@ -93,13 +101,16 @@ def _tensor(ctx: ProbeContext, what: str, value: Any) -> torch.Tensor:
     return value
 
 
-def describe_net(node: specs.Node) -> str:
-    """How a student would write the network; children with names show them ('block 0': …)."""
+def describe_net(node: specs.Node, paths: dict[int, str] | None = None) -> str:
+    """How a student would write the network; children with names show them ('block 0': …); a
+    module used twice is named by its place in the net (``net.block 1 again``)."""
+    if paths is None:
+        paths = specs.module_paths(node)
     if node["kind"] != "seq":
-        return specs.describe(node, "Sequential")
+        return specs.describe(node, "Sequential", paths)
     names = node.get("names") or [None] * len(node["items"])
     parts = [
-        describe_net(child) if name is None else f"{name!r}: {describe_net(child)}"
+        describe_net(child, paths) if name is None else f"{name!r}: {describe_net(child, paths)}"
         for name, child in zip(names, node["items"])
     ]
     return "Sequential(" + ", ".join(parts) + ")"
@@ -357,16 +368,25 @@ def get_parameter(ctx: ProbeContext, cases: list[dict[str, Any]]) -> list[dict[s
         for name, part in case["bad"]:
             _, exc = _attempt(ctx, f"get_parameter(net, {name!r})", fn, net, name)
             if exc is None:
-                raised = {"type": None, "is_key_error": False, "names_part": False}
+                raised = {
+                    "type": None,
+                    "is_key_error": False,
+                    "names_part": False,
+                    "message": "",
+                    "trace": "",
+                }
             else:
                 try:
                     message = str(exc)
                 except Exception:
                     message = ""
+                shown, trace = ctx.exception_text(exc)
                 raised = {
                     "type": _safe_type(exc),
                     "is_key_error": isinstance(exc, KeyError),
                     "names_part": part in message,
+                    "message": shown,
+                    "trace": trace,
                 }
             bad.append((name, raised))
         report.append({"found": found, "bad": bad})

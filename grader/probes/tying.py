@@ -222,6 +222,53 @@ def autoencoder(
     return report
 
 
+@probe(
+    "tying.autoencoder_converted",
+    returns={
+        "double": PARAMS,
+        "double_output": TENSOR,
+        "assigned_output": TENSOR,
+        "assigned_distinct": int,
+    },
+)
+def autoencoder_converted(
+    ctx: ProbeContext,
+    n_in: int,
+    n_hidden: int,
+    X: torch.Tensor,
+    state: dict[str, torch.Tensor],
+) -> dict[str, Any]:
+    """TiedAutoencoder(n_in, n_hidden).double(): its parameters and output on X in float64; then a
+    fresh one loaded with load_state_dict(state, assign=True) (new Parameter objects): its output
+    on X and how many distinct parameters it holds."""
+    cls = ctx.definition(SECTION, "TiedAutoencoder")
+    what = f"TiedAutoencoder({n_in}, {n_hidden})"
+    net = ctx.run(what, cls, n_in, n_hidden)
+    if not isinstance(net, nn.Module):
+        raise ctx.invalid(what, f"is a {type(net).__name__}, not an nn.Module")
+    ctx.run(f"{what}.to({ctx.device!r})", net.to, ctx.device)
+    ctx.run(f"{what}.double()", net.double)
+    with torch.no_grad():
+        y = ctx.run(f"{what}.double()(X)", net, X.to(ctx.device, torch.float64))
+    report: dict[str, Any] = {
+        "double": _values(*_autoencoder_parts(ctx, f"{what}.double()", net)),
+        "double_output": _tensor(ctx, f"{what}.double()(X)", y).detach().clone(),
+    }
+    fresh = ctx.run(what, cls, n_in, n_hidden)
+    ctx.run(f"{what}.to({ctx.device!r})", fresh.to, ctx.device)
+    loaded = {key: value.to(ctx.device).clone() for key, value in state.items()}
+    ctx.run(
+        f"{what}.load_state_dict(state, assign=True)", fresh.load_state_dict, loaded, assign=True
+    )
+    with torch.no_grad():
+        y = ctx.run(f"{what}(X) after load_state_dict(state, assign=True)", fresh, X.to(ctx.device))
+    report["assigned_output"] = _tensor(ctx, f"{what}.forward", y).detach().clone()
+    report["assigned_distinct"] = len(
+        {id(p) for p in ctx.run(f"{what}.parameters()", lambda: list(fresh.parameters()))}
+    )
+    return report
+
+
 # -- tie ---------------------------------------------------------------------------------------
 
 
@@ -244,6 +291,8 @@ def _layer(shape: tuple[int, int], values: tuple[torch.Tensor, torch.Tensor] | N
             "dst_unchanged": bool,
             "raised": Optional(str),
             "is_value_error": bool,
+            "message": str,
+            "trace": str,
             "parameter_names": ListOf(str),
             "state_dict": ListOf(str),
             "output": Optional(TENSOR),
@@ -273,6 +322,8 @@ def tie(ctx: ProbeContext, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "dst_unchanged": getattr(dst, name, None) is old,
             "raised": None if exc is None else _safe_type(exc),
             "is_value_error": isinstance(exc, ValueError),
+            "message": "" if exc is None else ctx.exception_text(exc)[0],
+            "trace": "" if exc is None else ctx.exception_text(exc)[1],
             "parameter_names": [],
             "state_dict": [],
             "output": None,

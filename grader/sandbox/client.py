@@ -428,6 +428,17 @@ class ChildProcess:
             steps = [self.workdir, containment.EXCHANGE_NAME, name]
         return read_without_links(steps, limit)
 
+    def output_since(self, mark: int, limit: int = 4000) -> tuple[str, int]:
+        """What the child wrote to its capture file from byte ``mark`` on (the last ``limit``
+        bytes of it), and the mark to pass next time (``check --show-output``)."""
+        try:
+            size = os.path.getsize(self.output_path)
+            with open(self.output_path, "rb") as f:
+                f.seek(max(mark, size - limit))
+                return f.read(size - max(mark, size - limit)).decode("utf-8", "replace"), size
+        except OSError:
+            return "", mark
+
     def output_tail(self, limit: int = 1500) -> str:
         try:
             size = os.path.getsize(self.output_path)

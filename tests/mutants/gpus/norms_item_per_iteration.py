@@ -2,6 +2,7 @@
 
 TARGET = "gpus.norms_on_device"
 CAUGHT_BY = ["test_norms_read_back_to_the_host_once"]
+PUBLIC = True
 
 
 def norms_on_device(A, B, device):

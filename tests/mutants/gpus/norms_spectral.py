@@ -2,6 +2,7 @@
 
 TARGET = "gpus.norms_on_device"
 CAUGHT_BY = ["test_norms_match_frobenius_norms_of_the_products"]
+PUBLIC = True
 
 
 def norms_on_device(A, B, device):

@@ -2,6 +2,7 @@
 
 TARGET = "gpus.num_gpus"
 CAUGHT_BY = ["test_num_gpus_counts_devices", "test_num_gpus_asks_at_call_time"]
+PUBLIC = True
 
 _COUNT = torch.cuda.device_count()
 

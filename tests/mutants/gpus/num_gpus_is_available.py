@@ -2,6 +2,7 @@
 
 TARGET = "gpus.num_gpus"
 CAUGHT_BY = ["test_num_gpus_counts_devices"]
+PUBLIC = True
 
 
 def num_gpus():

@@ -4,6 +4,7 @@ import copy
 
 TARGET = "gpus.to_device"
 CAUGHT_BY = ["test_to_device_moves_net_itself"]
+PUBLIC = True
 
 
 def to_device(net, device):

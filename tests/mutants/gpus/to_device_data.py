@@ -2,6 +2,7 @@
 
 TARGET = "gpus.to_device"
 CAUGHT_BY = ["test_to_device_moves_parameters_and_buffers"]
+PUBLIC = True
 
 
 def to_device(net, device):

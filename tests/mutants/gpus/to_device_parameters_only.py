@@ -5,6 +5,7 @@ CAUGHT_BY = [
     "test_to_device_moves_parameters_and_buffers",
     "test_to_device_output_is_unchanged_on_the_gpu",
 ]
+PUBLIC = True
 
 
 def to_device(net, device):

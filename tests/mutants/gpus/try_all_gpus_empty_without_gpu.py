@@ -2,6 +2,7 @@
 
 TARGET = "gpus.try_all_gpus"
 CAUGHT_BY = ["test_try_all_gpus_falls_back_to_the_cpu"]
+PUBLIC = True
 
 
 def try_all_gpus():

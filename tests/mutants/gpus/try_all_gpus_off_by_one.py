@@ -2,6 +2,7 @@
 
 TARGET = "gpus.try_all_gpus"
 CAUGHT_BY = ["test_try_all_gpus_lists_every_gpu"]
+PUBLIC = True
 
 
 def try_all_gpus():

@@ -2,6 +2,7 @@
 
 TARGET = "gpus.try_gpu"
 CAUGHT_BY = ["test_try_gpu_gives_existing_gpus_and_the_cpu_otherwise"]
+PUBLIC = True
 
 
 def try_gpu(i=0):

@@ -5,6 +5,7 @@ CAUGHT_BY = [
     "test_try_gpu_gives_existing_gpus_and_the_cpu_otherwise",
     "test_try_gpu_uses_its_argument",
 ]
+PUBLIC = True
 
 
 def try_gpu(i=0):

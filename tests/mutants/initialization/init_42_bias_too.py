@@ -2,6 +2,7 @@
 
 TARGET = "initialization.init_42"
 CAUGHT_BY = ["test_init_42_sets_weight_to_42", "test_init_42_touches_only_linear_weights"]
+PUBLIC = True
 
 
 def init_42(m):

@@ -2,6 +2,7 @@
 
 TARGET = "initialization.init_constant"
 CAUGHT_BY = ["test_init_constant_touches_only_linear_layers"]
+PUBLIC = True
 
 
 def init_constant(m, value=1.0):

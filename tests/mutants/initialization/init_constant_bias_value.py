@@ -5,6 +5,7 @@ CAUGHT_BY = [
     "test_init_constant_sets_value_and_zero_bias",
     "test_init_constant_touches_only_linear_layers",
 ]
+PUBLIC = True
 
 
 def init_constant(m, value=1.0):

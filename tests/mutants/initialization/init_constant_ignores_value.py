@@ -2,6 +2,7 @@
 
 TARGET = "initialization.init_constant"
 CAUGHT_BY = ["test_init_constant_sets_value_and_zero_bias"]
+PUBLIC = True
 
 
 def init_constant(m, value=1.0):

@@ -2,6 +2,7 @@
 
 TARGET = "initialization.init_normal"
 CAUGHT_BY = ["test_init_normal_touches_only_linear_layers"]
+PUBLIC = True
 
 
 def init_normal(m):

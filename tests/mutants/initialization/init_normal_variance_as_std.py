@@ -2,6 +2,7 @@
 
 TARGET = "initialization.init_normal"
 CAUGHT_BY = ["test_init_normal_draws_from_normal_with_std_001"]
+PUBLIC = True
 
 
 def init_normal(m):

@@ -2,6 +2,7 @@
 
 TARGET = "initialization.init_xavier"
 CAUGHT_BY = ["test_init_xavier_matches_xavier_uniform"]
+PUBLIC = True
 
 
 def init_xavier(m):

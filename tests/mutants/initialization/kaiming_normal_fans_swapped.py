@@ -2,6 +2,7 @@
 
 TARGET = "initialization.kaiming_normal_"
 CAUGHT_BY = ["test_kaiming_normal_matches_pytorch_distribution"]
+PUBLIC = True
 
 
 def kaiming_normal_(t, a=0, mode="fan_in", nonlinearity="leaky_relu"):

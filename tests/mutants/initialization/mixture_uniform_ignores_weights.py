@@ -2,6 +2,7 @@
 
 TARGET = "initialization.mixture_uniform_"
 CAUGHT_BY = ["test_mixture_uniform_matches_the_mixture"]
+PUBLIC = True
 
 _checked = mixture_uniform_
 

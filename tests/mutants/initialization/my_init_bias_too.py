@@ -5,6 +5,7 @@ CAUGHT_BY = [
     "test_my_init_has_exact_zeros_and_both_uniform_parts",
     "test_my_init_touches_only_linear_weights",
 ]
+PUBLIC = True
 
 
 def my_init(m):

@@ -2,6 +2,7 @@
 
 TARGET = "initialization.my_init"
 CAUGHT_BY = ["test_my_init_has_exact_zeros_and_both_uniform_parts"]
+PUBLIC = True
 
 
 def my_init(m):

@@ -2,6 +2,7 @@
 
 TARGET = "initialization.xavier_uniform_"
 CAUGHT_BY = ["test_xavier_uniform_rejects_fewer_than_two_dimensions"]
+PUBLIC = True
 
 
 def xavier_uniform_(t, gain=1.0):

@@ -3,6 +3,7 @@ G - G.mean()) lose points on CenteredLayer only?"""
 
 TARGET = "layers.CenteredLayer"
 CAUGHT_BY = ["test_centered_layer_gradient"]
+PUBLIC = True
 
 
 class CenteredLayer(nn.Module):

@@ -3,6 +3,7 @@ CenteredLayer only?"""
 
 TARGET = "layers.CenteredLayer"
 CAUGHT_BY = ["test_centered_layer_has_no_parameters"]
+PUBLIC = True
 
 
 class CenteredLayer(nn.Module):

@@ -2,7 +2,8 @@
 complex64) lose points on FourierHalf only?"""
 
 TARGET = "layers.FourierHalf"
-CAUGHT_BY = ["test_fourier_half_batch_dims"]
+CAUGHT_BY = ["test_fourier_half_output", "test_fourier_half_batch_dims"]
+PUBLIC = True
 
 
 class FourierHalf(nn.Module):

@@ -3,6 +3,7 @@ FourierHalf only?"""
 
 TARGET = "layers.FourierHalf"
 CAUGHT_BY = ["test_fourier_half_output", "test_fourier_half_batch_dims"]
+PUBLIC = True
 
 
 class FourierHalf(nn.Module):

@@ -5,6 +5,7 @@ import numpy as np
 
 TARGET = "layers.FourierHalf"
 CAUGHT_BY = ["test_fourier_half_gradient"]
+PUBLIC = True
 
 
 class FourierHalf(nn.Module):

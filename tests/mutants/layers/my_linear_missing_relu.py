@@ -2,6 +2,7 @@
 
 TARGET = "layers.MyLinear"
 CAUGHT_BY = ["test_my_linear_output", "test_my_linear_gradients"]
+PUBLIC = True
 
 
 class MyLinear(nn.Module):

@@ -3,6 +3,7 @@ as parameters) lose points on MyLinear only?"""
 
 TARGET = "layers.MyLinear"
 CAUGHT_BY = ["test_my_linear_registers_weight_and_bias"]
+PUBLIC = True
 
 
 class MyLinear(nn.Module):

@@ -3,6 +3,7 @@ MyLinear only?"""
 
 TARGET = "layers.MyLinear"
 CAUGHT_BY = ["test_my_linear_registers_weight_and_bias", "test_my_linear_output"]
+PUBLIC = True
 
 
 class MyLinear(nn.Module):

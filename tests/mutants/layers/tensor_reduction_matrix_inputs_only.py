@@ -3,6 +3,7 @@ TensorReduction only?"""
 
 TARGET = "layers.TensorReduction"
 CAUGHT_BY = ["test_tensor_reduction_batch_dims"]
+PUBLIC = True
 
 
 class TensorReduction(nn.Module):

@@ -4,6 +4,7 @@ symmetric in its last two axes)."""
 
 TARGET = "layers.TensorReduction"
 CAUGHT_BY = ["test_tensor_reduction_output"]
+PUBLIC = True
 
 
 class TensorReduction(nn.Module):

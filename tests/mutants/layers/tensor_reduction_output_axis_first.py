@@ -3,6 +3,7 @@ only?"""
 
 TARGET = "layers.TensorReduction"
 CAUGHT_BY = ["test_tensor_reduction_weight_is_a_parameter", "test_tensor_reduction_output"]
+PUBLIC = True
 
 
 class TensorReduction(nn.Module):

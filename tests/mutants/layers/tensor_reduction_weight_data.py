@@ -3,6 +3,7 @@ points on TensorReduction only?"""
 
 TARGET = "layers.TensorReduction"
 CAUGHT_BY = ["test_tensor_reduction_gradients"]
+PUBLIC = True
 
 
 class TensorReduction(nn.Module):

@@ -2,6 +2,7 @@
 
 TARGET = "lazy.lazy_mlp"
 CAUGHT_BY = ["test_lazy_mlp_output"]
+PUBLIC = True
 
 
 def lazy_mlp(hidden=256, out=10):

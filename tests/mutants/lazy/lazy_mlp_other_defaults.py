@@ -2,6 +2,7 @@
 
 TARGET = "lazy.lazy_mlp"
 CAUGHT_BY = ["test_lazy_mlp_defaults_and_layers"]
+PUBLIC = True
 
 
 def lazy_mlp(hidden=64, out=10):

@@ -3,6 +3,7 @@ LazyMyLinear only?"""
 
 TARGET = "lazy.LazyMyLinear"
 CAUGHT_BY = ["test_lazy_my_linear_is_lazy_until_first_call"]
+PUBLIC = True
 
 
 class LazyMyLinear(nn.modules.lazy.LazyModuleMixin, nn.Module):

@@ -2,6 +2,7 @@
 
 TARGET = "modules.chimera"
 CAUGHT_BY = ["test_chimera_structure_and_names"]
+PUBLIC = True
 
 
 def chimera():

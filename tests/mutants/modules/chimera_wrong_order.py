@@ -2,6 +2,7 @@
 
 TARGET = "modules.chimera"
 CAUGHT_BY = ["test_chimera_structure_and_names", "test_chimera_output_chains_its_parts"]
+PUBLIC = True
 
 
 def chimera():

@@ -3,6 +3,7 @@ FixedHiddenMLP only?"""
 
 TARGET = "modules.FixedHiddenMLP"
 CAUGHT_BY = ["test_fixed_hidden_value"]
+PUBLIC = True
 
 
 class FixedHiddenMLP(nn.Module):

@@ -3,6 +3,7 @@ points on FixedHiddenMLP only?"""
 
 TARGET = "modules.FixedHiddenMLP"
 CAUGHT_BY = ["test_fixed_hidden_rand_weight_is_a_persistent_buffer"]
+PUBLIC = True
 
 
 class FixedHiddenMLP(nn.Module):

@@ -6,6 +6,7 @@ CAUGHT_BY = [
     "test_fixed_hidden_rand_weight_is_a_persistent_buffer",
     "test_fixed_hidden_buffer_moves_with_to",
 ]
+PUBLIC = True
 
 
 class FixedHiddenMLP(nn.Module):

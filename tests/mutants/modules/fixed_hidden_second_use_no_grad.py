@@ -3,6 +3,7 @@ on FixedHiddenMLP only?"""
 
 TARGET = "modules.FixedHiddenMLP"
 CAUGHT_BY = ["test_fixed_hidden_gradient"]
+PUBLIC = True
 
 
 class FixedHiddenMLP(nn.Module):

@@ -2,6 +2,7 @@
 
 TARGET = "modules.MLP"
 CAUGHT_BY = ["test_mlp_is_lazy_until_first_call"]
+PUBLIC = True
 
 
 class MLP(nn.Module):

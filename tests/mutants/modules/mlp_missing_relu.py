@@ -2,6 +2,7 @@
 
 TARGET = "modules.MLP"
 CAUGHT_BY = ["test_mlp_output_matches_linear_chain"]
+PUBLIC = True
 
 
 class MLP(nn.Module):

@@ -2,6 +2,7 @@
 
 TARGET = "modules.MLP"
 CAUGHT_BY = ["test_mlp_defaults_and_parameter_names"]
+PUBLIC = True
 
 
 class MLP(nn.Module):

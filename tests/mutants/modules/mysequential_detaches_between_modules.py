@@ -3,6 +3,7 @@ weights) lose points on MySequential only?"""
 
 TARGET = "modules.MySequential"
 CAUGHT_BY = ["test_mysequential_trains_like_nn_sequential"]
+PUBLIC = True
 
 
 class MySequential(nn.Module):

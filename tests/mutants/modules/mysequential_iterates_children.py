@@ -2,7 +2,11 @@
 points on MySequential only?"""
 
 TARGET = "modules.MySequential"
-CAUGHT_BY = ["test_mysequential_matches_on_nested_and_shared_stacks"]
+CAUGHT_BY = [
+    "test_mysequential_output_matches_nn_sequential",
+    "test_mysequential_matches_on_nested_and_shared_stacks",
+]
+PUBLIC = True
 
 
 class MySequential(nn.Module):

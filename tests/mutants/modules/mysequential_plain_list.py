@@ -5,6 +5,7 @@ CAUGHT_BY = [
     "test_mysequential_registers_children_like_nn_sequential",
     "test_mysequential_trains_like_nn_sequential",
 ]
+PUBLIC = True
 
 
 class MySequential(nn.Module):

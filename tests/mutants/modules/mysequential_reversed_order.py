@@ -2,6 +2,7 @@
 
 TARGET = "modules.MySequential"
 CAUGHT_BY = ["test_mysequential_output_matches_nn_sequential"]
+PUBLIC = True
 
 
 class MySequential(nn.Module):

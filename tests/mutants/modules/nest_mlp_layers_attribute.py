@@ -2,6 +2,7 @@
 
 TARGET = "modules.NestMLP"
 CAUGHT_BY = ["test_nest_mlp_parameter_names_and_shapes"]
+PUBLIC = True
 
 
 class NestMLP(nn.Module):

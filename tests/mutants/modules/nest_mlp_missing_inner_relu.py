@@ -2,6 +2,7 @@
 
 TARGET = "modules.NestMLP"
 CAUGHT_BY = ["test_nest_mlp_output"]
+PUBLIC = True
 
 
 class NestMLP(nn.Module):

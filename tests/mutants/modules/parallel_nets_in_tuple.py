@@ -3,6 +3,7 @@ Parallel only?"""
 
 TARGET = "modules.Parallel"
 CAUGHT_BY = ["test_parallel_registers_both_nets"]
+PUBLIC = True
 
 
 class Parallel(nn.Module):

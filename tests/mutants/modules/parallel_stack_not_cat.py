@@ -2,6 +2,7 @@
 
 TARGET = "modules.Parallel"
 CAUGHT_BY = ["test_parallel_output_concatenates"]
+PUBLIC = True
 
 
 class Parallel(nn.Module):

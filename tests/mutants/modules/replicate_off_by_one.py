@@ -5,6 +5,7 @@ CAUGHT_BY = [
     "test_replicate_builds_n_independent_instances",
     "test_replicate_output_chains_the_copies",
 ]
+PUBLIC = True
 
 
 def replicate(factory, n):

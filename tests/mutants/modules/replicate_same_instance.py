@@ -2,6 +2,7 @@
 
 TARGET = "modules.replicate"
 CAUGHT_BY = ["test_replicate_builds_n_independent_instances"]
+PUBLIC = True
 
 
 def replicate(factory, n):

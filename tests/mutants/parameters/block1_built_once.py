@@ -3,6 +3,7 @@ on block1 only?"""
 
 TARGET = "parameters.block1"
 CAUGHT_BY = ["test_block1_structure"]
+PUBLIC = True
 
 _BLOCK = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 4), nn.ReLU())
 

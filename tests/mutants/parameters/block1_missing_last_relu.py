@@ -3,6 +3,7 @@ against the submission's own block1)?"""
 
 TARGET = "parameters.block1"
 CAUGHT_BY = ["test_block1_structure", "test_block1_forward"]
+PUBLIC = True
 
 
 def block1():

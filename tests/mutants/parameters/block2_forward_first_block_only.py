@@ -3,6 +3,7 @@ block2 only?"""
 
 TARGET = "parameters.block2"
 CAUGHT_BY = ["test_block2_forward_chains_the_blocks"]
+PUBLIC = True
 
 
 class _Blocks(nn.Sequential):

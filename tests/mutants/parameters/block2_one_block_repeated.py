@@ -2,6 +2,7 @@
 
 TARGET = "parameters.block2"
 CAUGHT_BY = ["test_block2_children_are_independent_block1s"]
+PUBLIC = True
 
 
 def block2(n=4):

@@ -2,6 +2,7 @@
 
 TARGET = "parameters.count_parameters"
 CAUGHT_BY = ["test_count_parameters_trainable_only"]
+PUBLIC = True
 
 
 def count_parameters(net, trainable_only=False):

@@ -3,6 +3,7 @@ count_parameters only?"""
 
 TARGET = "parameters.count_parameters"
 CAUGHT_BY = ["test_count_parameters_counts_each_scalar_once"]
+PUBLIC = True
 
 
 def count_parameters(net, trainable_only=False):

@@ -3,6 +3,7 @@ get_parameter only?"""
 
 TARGET = "parameters.get_parameter"
 CAUGHT_BY = ["test_get_parameter_bad_name_raises_key_error"]
+PUBLIC = True
 
 
 def get_parameter(net, name):

@@ -3,6 +3,7 @@ get_parameter only?"""
 
 TARGET = "parameters.get_parameter"
 CAUGHT_BY = ["test_get_parameter_returns_the_very_parameter"]
+PUBLIC = True
 
 _get_parameter = get_parameter
 

@@ -3,6 +3,7 @@ only?"""
 
 TARGET = "parameters.gradients"
 CAUGHT_BY = ["test_gradients_names"]
+PUBLIC = True
 
 
 def gradients(net, X, y, loss_fn):

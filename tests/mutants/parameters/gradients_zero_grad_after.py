@@ -3,6 +3,7 @@ lose points on gradients only?"""
 
 TARGET = "parameters.gradients"
 CAUGHT_BY = ["test_gradients_leave_grad_as_found"]
+PUBLIC = True
 
 
 def gradients(net, X, y, loss_fn):

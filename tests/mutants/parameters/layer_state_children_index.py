@@ -3,6 +3,7 @@ points on layer_state only?"""
 
 TARGET = "parameters.layer_state"
 CAUGHT_BY = ["test_layer_state_matches_state_dict"]
+PUBLIC = True
 
 
 def layer_state(net, i):

@@ -2,6 +2,7 @@
 
 TARGET = "parameters.parameter_shapes"
 CAUGHT_BY = ["test_parameter_shapes_are_tuples"]
+PUBLIC = True
 
 
 def parameter_shapes(net):

@@ -3,6 +3,7 @@ parameter_shapes only?"""
 
 TARGET = "parameters.parameter_shapes"
 CAUGHT_BY = ["test_parameter_shapes_names_in_order"]
+PUBLIC = True
 
 
 def parameter_shapes(net):

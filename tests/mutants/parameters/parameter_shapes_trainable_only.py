@@ -2,6 +2,7 @@
 
 TARGET = "parameters.parameter_shapes"
 CAUGHT_BY = ["test_parameter_shapes_names_in_order"]
+PUBLIC = True
 
 
 def parameter_shapes(net):

@@ -2,6 +2,7 @@
 
 TARGET = "parameters.rgnet"
 CAUGHT_BY = ["test_rgnet_state_dict_keys", "test_rgnet_forward"]
+PUBLIC = True
 
 
 def rgnet(n=4):

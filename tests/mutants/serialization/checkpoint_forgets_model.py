@@ -2,6 +2,7 @@
 
 TARGET = "serialization.save_checkpoint"
 CAUGHT_BY = ["test_checkpoint_resumes_training_exactly"]
+PUBLIC = True
 
 
 def load_checkpoint(path, net, optimizer):

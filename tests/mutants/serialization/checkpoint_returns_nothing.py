@@ -2,6 +2,7 @@
 
 TARGET = "serialization.save_checkpoint"
 CAUGHT_BY = ["test_load_checkpoint_returns_the_saved_step"]
+PUBLIC = True
 
 _load_checkpoint = load_checkpoint
 

@@ -5,6 +5,7 @@ CAUGHT_BY = [
     "test_checkpoint_restores_the_random_state",
     "test_checkpoint_resumes_training_exactly",
 ]
+PUBLIC = True
 
 
 def save_checkpoint(path, net, optimizer, step):

@@ -2,6 +2,7 @@
 
 TARGET = "serialization.save"
 CAUGHT_BY = ["test_load_honours_map_location"]
+PUBLIC = True
 
 
 def load(path, map_location=None):

@@ -2,6 +2,7 @@
 
 TARGET = "serialization.save_params"
 CAUGHT_BY = ["test_load_params_is_strict"]
+PUBLIC = True
 
 
 def load_params(net, path):

@@ -2,6 +2,7 @@
 
 TARGET = "serialization.save_params"
 CAUGHT_BY = ["test_load_params_fills_the_given_net"]
+PUBLIC = True
 
 
 def load_params(net, path):

@@ -2,6 +2,7 @@
 
 TARGET = "serialization.save_params"
 CAUGHT_BY = ["test_save_params_file_holds_exactly_the_state_dict"]
+PUBLIC = True
 
 
 def save_params(net, path):

@@ -5,6 +5,7 @@ CAUGHT_BY = [
     "test_save_load_round_trips_every_dtype",
     "test_save_load_round_trips_nested_structures",
 ]
+PUBLIC = True
 
 
 def _lists(obj):

@@ -2,6 +2,7 @@
 
 TARGET = "serialization.save"
 CAUGHT_BY = ["test_save_load_round_trips_nested_structures"]
+PUBLIC = True
 
 
 def _plain(obj):

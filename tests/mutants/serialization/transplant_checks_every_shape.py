@@ -2,6 +2,7 @@
 
 TARGET = "serialization.transplant"
 CAUGHT_BY = ["test_transplant_ignores_shapes_beyond_n"]
+PUBLIC = True
 
 
 def transplant(src_state, dst, n):

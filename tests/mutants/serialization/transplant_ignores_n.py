@@ -2,6 +2,7 @@
 
 TARGET = "serialization.transplant"
 CAUGHT_BY = ["test_transplant_copies_exactly_the_first_n_modules"]
+PUBLIC = True
 
 
 def transplant(src_state, dst, n):

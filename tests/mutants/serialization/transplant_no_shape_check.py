@@ -2,6 +2,7 @@
 
 TARGET = "serialization.transplant"
 CAUGHT_BY = ["test_transplant_rejects_shape_mismatch"]
+PUBLIC = True
 
 
 def transplant(src_state, dst, n):

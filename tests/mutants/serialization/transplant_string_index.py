@@ -2,6 +2,7 @@
 
 TARGET = "serialization.transplant"
 CAUGHT_BY = ["test_transplant_compares_indices_as_numbers"]
+PUBLIC = True
 
 
 def transplant(src_state, dst, n):

@@ -7,6 +7,7 @@ CAUGHT_BY = [
     "test_autoencoder_stays_tied_while_training",
     "test_autoencoder_stays_tied_after_save_and_load",
 ]
+PUBLIC = True
 
 
 class TiedAutoencoder(nn.Module):

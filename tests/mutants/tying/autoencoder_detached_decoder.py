@@ -6,6 +6,7 @@ CAUGHT_BY = [
     "test_autoencoder_gradient_sums_both_uses",
     "test_autoencoder_stays_tied_while_training",
 ]
+PUBLIC = True
 
 
 class TiedAutoencoder(nn.Module):

@@ -2,6 +2,7 @@
 
 TARGET = "tying.TiedAutoencoder"
 CAUGHT_BY = ["test_autoencoder_output"]
+PUBLIC = True
 
 
 class TiedAutoencoder(nn.Module):

@@ -3,6 +3,7 @@ on tie only?"""
 
 TARGET = "tying.tie"
 CAUGHT_BY = ["test_tie_shape_mismatch_raises_value_error"]
+PUBLIC = True
 
 
 def tie(dst, src, name="weight"):

@@ -6,6 +6,7 @@ CAUGHT_BY = [
     "test_tie_makes_dst_hold_the_very_parameter",
     "test_tie_shares_in_parameters_state_dict_and_gradient",
 ]
+PUBLIC = True
 
 
 def tie(dst, src, name="weight"):

@@ -2,6 +2,7 @@
 
 TARGET = "tying.tie"
 CAUGHT_BY = ["test_tie_shape_mismatch_raises_value_error"]
+PUBLIC = True
 
 
 def tie(dst, src, name="weight"):

@@ -2,6 +2,7 @@
 
 TARGET = "tying.tie"
 CAUGHT_BY = ["test_tie_makes_dst_hold_the_very_parameter"]
+PUBLIC = True
 
 
 def tie(dst, src, name="weight"):

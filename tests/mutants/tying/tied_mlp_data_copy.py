@@ -7,6 +7,7 @@ CAUGHT_BY = [
     "test_tied_mlp_shares_one_parameter",
     "test_tied_mlp_gradient_is_sum_of_both_uses",
 ]
+PUBLIC = True
 
 
 def tied_mlp(shared=None):

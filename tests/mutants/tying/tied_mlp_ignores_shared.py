@@ -2,6 +2,7 @@
 
 TARGET = "tying.tied_mlp"
 CAUGHT_BY = ["test_tied_mlp_uses_the_given_layer"]
+PUBLIC = True
 
 
 def tied_mlp(shared=None):
