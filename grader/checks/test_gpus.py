@@ -20,7 +20,7 @@ from grader import strategies as gs
 from grader.compare import Expect
 from grader.errors import describe
 from grader.plugin import check
-from grader.probes.gpus import HOST_READS, render, scaled_net
+from grader.probes.gpus import COPYING_CONSTRUCTORS, HOST_READS, render, scaled_net
 from grader.submission import Submission
 
 counts = st.integers(0, 8)
@@ -37,6 +37,7 @@ _SAFE_READS = (
     {".to()"}
     | {f".{name}()" for name in HOST_READS}
     | {f"{name[2:-2]}(...)" for name in HOST_READS if name.startswith("__")}
+    | {f"torch.{name}([...])" for name in COPYING_CONSTRUCTORS}
 )
 
 
@@ -453,6 +454,14 @@ def test_norms_read_back_to_the_host_once(
         got = _call_norms(submission, A, B)
         reads = got["reads"]
         expect = Expect("norms_on_device")
+        expect.true(
+            "products A[i] @ B[i]",
+            got["products"] >= A.shape[0],
+            attribute="computed with torch",
+            expected=f"{A.shape[0]} matrix products, one per i",
+            got=f"{got['products']} seen by the grader",
+            hint="compute each product with A[i] @ B[i] (torch.matmul) on the device",
+        )
         named = [r if r in _SAFE_READS else "another read" for r in reads]
         listed = ", ".join(f"{named.count(r)} × {r}" for r in sorted(set(named)))
         expect.true(

@@ -140,6 +140,9 @@ def to_device(
 
 # Reading a value back to the host: each of these waits for the device to finish.
 HOST_READS = {"item", "tolist", "numpy", "cpu", "__float__", "__int__", "__bool__", "__index__"}
+# Constructors that copy their data through the host: given device tensors (torch.tensor of a list
+# of 0-d norms), they read each one back, inside PyTorch's C++, one read per tensor.
+COPYING_CONSTRUCTORS = {"tensor", "as_tensor", "asarray", "new_tensor"}
 PRODUCTS = {"matmul", "__matmul__", "__rmatmul__", "mm", "bmm", "einsum", "tensordot", "mv"}
 
 
@@ -180,17 +183,25 @@ class TransferCounter(TorchFunctionMode):
         self.derived: dict[int, torch.Tensor] = {}  # id -> tensor (kept alive: ids stay unique)
         self.reads: list[str] = []
         self.computed_on: set[str] = set()
+        self.products = 0
+        """Matrix products seen: the contract's n products; 0 means the computation went past
+        the counter (outside torch, or with torch's function hooks switched off)."""
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         name = getattr(func, "__name__", "")
         inputs = list(_tensors(args)) + list(_tensors(kwargs))
-        from_product = any(id(t) in self.derived for t in inputs)
+        derived = [t for t in inputs if id(t) in self.derived]
         read = name in HOST_READS or (name == "to" and _targets_cpu(args, kwargs))
-        if from_product and read:
+        if derived and read:
             self.reads.append(f"{name[2:-2]}(...)" if name.startswith("__") else f".{name}()")
+        elif derived and name in COPYING_CONSTRUCTORS:
+            self.reads += [f"torch.{name}([...])"] * len(derived)
+            read = True
+        if name in PRODUCTS:
+            self.products += 1
         result = func(*args, **kwargs)
-        if name in PRODUCTS or from_product:
+        if name in PRODUCTS or derived:
             for t in _tensors(result):
                 self.derived[id(t)] = t
                 if not read:
@@ -206,6 +217,7 @@ class TransferCounter(TorchFunctionMode):
         "device": str,
         "reads": ListOf(str),
         "computed_on": ListOf(str),
+        "products": int,
     },
 )
 def norms(ctx: ProbeContext, A: torch.Tensor, B: torch.Tensor) -> dict[str, Any]:
@@ -222,6 +234,7 @@ def norms(ctx: ProbeContext, A: torch.Tensor, B: torch.Tensor) -> dict[str, Any]
         "device": str(result.device) if tensor else "",
         "reads": counter.reads,
         "computed_on": sorted(counter.computed_on),
+        "products": counter.products,
     }
 
 

@@ -5,10 +5,6 @@ points on norms_on_device only?"""
 TARGET = "gpus.norms_on_device"
 CAUGHT_BY = ["test_norms_read_back_to_the_host_once"]
 PUBLIC = True
-PENDING = (
-    "issue 12: the transfer count (grader/probes/gpus.py, TransferCounter) does not see "
-    "torch.tensor() reading 0-d device tensors; until it does, this mistake keeps full marks"
-)
 
 
 def norms_on_device(A, B, device):
