@@ -181,3 +181,45 @@ def zoo_entries(net: nn.Module, lazy: nn.Module) -> list[tuple[str, nn.Module, l
         if names and module is not lazy:
             entries.append((f"net[{where}]", module, names))
     return entries
+
+
+# -- lazy networks (the lazy section's materialize) -----------------------------------------------
+
+
+class TwoInputs(nn.Module):
+    """A network of two inputs: ``rest(relu(left(X) + right(Y)))`` with lazy ``left``/``right``."""
+
+    def __init__(self, units: int, rest: nn.Module) -> None:
+        super().__init__()
+        self.left = nn.LazyLinear(units)
+        self.right = nn.LazyLinear(units)
+        self.rest = rest
+
+    def forward(self, X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
+        return self.rest(torch.relu(self.left(X) + self.right(Y)))
+
+
+def lazy_net(spec: dict[str, Any], device: str) -> nn.Module:
+    """The network a lazy net spec (grader.checks.test_lazy draws them) describes: layers
+    ``{"kind": "lazy_linear", "units": u}``, ``{"kind": "linear", "in": i, "out": o}`` (initialised
+    at construction), ``{"kind": "relu"}``, ``{"kind": "tanh"}``, ``{"kind": "lazy_batchnorm"}``,
+    in an ``nn.Sequential``, behind a two-input ``TwoInputs`` when ``spec["pair"]`` is a width."""
+    layers: list[nn.Module] = []
+    for layer in spec["layers"]:
+        kind = layer["kind"]
+        if kind == "lazy_linear":
+            layers.append(nn.LazyLinear(layer["units"], device=device))
+        elif kind == "linear":
+            layers.append(nn.Linear(layer["in"], layer["out"], device=device))
+        elif kind == "relu":
+            layers.append(nn.ReLU())
+        elif kind == "tanh":
+            layers.append(nn.Tanh())
+        elif kind == "lazy_batchnorm":
+            layers.append(nn.LazyBatchNorm1d(device=device))
+        else:
+            raise ValueError(f"unknown layer kind {kind!r}")
+    net: nn.Module = nn.Sequential(*layers)
+    if spec["pair"] is not None:
+        net = TwoInputs(spec["pair"], net).to(device)
+    return net

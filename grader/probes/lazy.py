@@ -10,6 +10,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from grader import specs
 from grader.probes import ProbeContext, probe
 from grader.probes.modules import PARAMETER, parameter_report
 from grader.schema import TENSOR, ListOf, Optional, TupleOf
@@ -71,45 +72,6 @@ def lazy_mlp(ctx: ProbeContext, cases: list[dict[str, Any]]) -> list[dict[str, A
 # -- materialize ---------------------------------------------------------------------------------
 
 
-class TwoInputs(nn.Module):
-    """A network of two inputs: ``rest(relu(left(X) + right(Y)))`` with lazy ``left``/``right``."""
-
-    def __init__(self, units: int, rest: nn.Module) -> None:
-        super().__init__()
-        self.left = nn.LazyLinear(units)
-        self.right = nn.LazyLinear(units)
-        self.rest = rest
-
-    def forward(self, X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
-        return self.rest(torch.relu(self.left(X) + self.right(Y)))
-
-
-def build_lazy_net(spec: dict[str, Any], device: str) -> nn.Module:
-    """The network a ``grader.checks.test_lazy`` net spec describes: layers
-    ``{"kind": "lazy_linear", "units": u}``, ``{"kind": "linear", "in": i, "out": o}`` (initialised
-    at construction), ``{"kind": "relu"}``, ``{"kind": "tanh"}``, ``{"kind": "lazy_batchnorm"}``,
-    in an ``nn.Sequential``, behind a two-input ``TwoInputs`` when ``spec["pair"]`` is a width."""
-    layers: list[nn.Module] = []
-    for layer in spec["layers"]:
-        kind = layer["kind"]
-        if kind == "lazy_linear":
-            layers.append(nn.LazyLinear(layer["units"], device=device))
-        elif kind == "linear":
-            layers.append(nn.Linear(layer["in"], layer["out"], device=device))
-        elif kind == "relu":
-            layers.append(nn.ReLU())
-        elif kind == "tanh":
-            layers.append(nn.Tanh())
-        elif kind == "lazy_batchnorm":
-            layers.append(nn.LazyBatchNorm1d(device=device))
-        else:
-            raise ValueError(f"unknown layer kind {kind!r}")
-    net: nn.Module = nn.Sequential(*layers)
-    if spec["pair"] is not None:
-        net = TwoInputs(spec["pair"], net).to(device)
-    return net
-
-
 def reseed(seed: int, device: str) -> None:
     torch.default_generator.manual_seed(seed)
     if device.startswith("cuda"):
@@ -127,20 +89,19 @@ def reseed(seed: int, device: str) -> None:
             "with_grad": ListOf(str),
             "inference": ListOf(str),
             "values": ListOf(TupleOf(str, Optional(TENSOR))),
-            "reference": ListOf(TupleOf(str, TENSOR)),
         }
     ),
 )
 def materialize(ctx: ProbeContext, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per case: build the net under ``seed``, ``materialize`` it, and report its parameters and the
-    autograd mode of every module call; then build it again under the same seed and give it an
-    ordinary first call, the reference."""
+    autograd mode of every module call. The reference (an ordinary first call under the same
+    seed) is built by the grader itself, never here."""
     fn = ctx.definition(SECTION, "materialize")
     replies = []
     for case in cases:
         inputs = [X.to(ctx.device) for X in case["inputs"]]
         reseed(case["seed"], ctx.device)
-        net = build_lazy_net(case["net"], ctx.device)
+        net = specs.lazy_net(case["net"], ctx.device)
         grad_modes: list[bool] = []
         for module in net.modules():
             module.register_forward_pre_hook(
@@ -165,10 +126,6 @@ def materialize(ctx: ProbeContext, cases: list[dict[str, Any]]) -> list[dict[str
             ],
             "values": values,
         }
-        reseed(case["seed"], ctx.device)
-        reference = build_lazy_net(case["net"], ctx.device)
-        reference(*inputs)
-        reply["reference"] = [(n, p.detach().clone()) for n, p in reference.named_parameters()]
         replies.append(reply)
     return replies
 
