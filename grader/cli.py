@@ -311,7 +311,25 @@ def _grade(args: argparse.Namespace) -> int:
         f"graded {len(graded)} submission(s) in {elapsed:.1f} s"
         + (f"; results in {args.json}" if args.json else "")
     )
+    failed = [r.submission for r in graded if results.grader_failed(r)]
+    if failed:
+        shown = ", ".join(failed[:10]) + (
+            f" and {len(failed) - 10} more" if len(failed) > 10 else ""
+        )
+        print(
+            f"error: the grader itself failed on {len(failed)} submission(s) ({shown}): their "
+            "affected items are 'ungradable', not zeros the students earned; see the grader "
+            "errors above, fix the cause and grade them again (--resume regrades only these)",
+            file=sys.stderr,
+        )
+        return EXIT_GRADER_FAILED
     return 0
+
+
+EXIT_GRADER_FAILED = 3
+"""grade's exit status when grading ran but the grader itself failed on some submission (a child
+that could not start, a canary of honest code that failed, a probe that broke): their items are
+ungradable, and the run must not pass for a clean one."""
 
 
 def _release_queues() -> None:

@@ -229,11 +229,16 @@ class OutOfTime(BaseException):
     BaseException, so that hypothesis lets it through; the check becomes SubmissionBudgetExhausted."""
 
 
-class SandboxUnavailable(GradingFailure):
-    """No sandboxed process could be started for this submission: the grader's problem, not the
-    student's. Reported as a grader error; the rest of the submission is not attempted."""
+GRADER_ERROR_KIND = "grader error"
+"""The kind of every failure that is the grader's, not the student's (results.GRADER_ERROR)."""
 
-    kind = "grader error"
+
+class SandboxUnavailable(GradingFailure):
+    """No sandboxed process could be started for this submission (or the one started broke honest
+    code): the grader's problem, not the student's. Reported as a grader error; the rest of the
+    submission is not attempted."""
+
+    kind = GRADER_ERROR_KIND
     terminal = True
 
 

@@ -93,13 +93,15 @@ class OutputRecorder(Zygote):
     learner's code print can be read back from their capture files (``check --show-output``).
     Pass it to ``runner.grade(..., zygote=..., on_check=recorder.on_check)``."""
 
+    keep_output = True  # the children's capture files outlive them until read (on_check)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.children: list[list[Any]] = []  # [child, bytes already read]
         self.outputs: dict[str, str] = {}
 
-    def spawn(self, device: str, extra_hide: list[str]) -> ChildProcess:
-        child = super().spawn(device, extra_hide)
+    def spawn(self, device: str, extra_hide: list[str], group: str = "") -> ChildProcess:
+        child = super().spawn(device, extra_hide, group)
         self.children.append([child, 0])
         return child
 
@@ -111,6 +113,9 @@ class OutputRecorder(Zygote):
             text, entry[1] = entry[0].output_since(before, limit=OUTPUT_LIMIT)
             cut = entry[1] - before > len(text.encode("utf-8", "replace"))
             parts.append(("…" if cut else "") + text)
+        for entry in [e for e in self.children if not e[0].alive]:
+            entry[0].discard_output()  # read for the last time
+            self.children.remove(entry)
         text = "".join(parts)
         if len(text) > OUTPUT_LIMIT:
             text = "…" + text[-OUTPUT_LIMIT:]

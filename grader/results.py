@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from grader import errors
 from grader.curriculum import ITEMS, Item
 
 # Item statuses, in the words the table shows.
@@ -26,7 +27,10 @@ BUDGET = "stopped"
 # Check outcomes ("kind"): why a check passed or failed, as data for exporters and tests.
 PASSED = "passed"
 SKIPPED = "skipped"
-GRADER_ERROR = "grader error"
+GRADER_ERROR = errors.GRADER_ERROR_KIND
+UNGRADABLE = "ungradable"
+"""Item status when a check of it ended in a grader error: the grader's failure, not a zero the
+student earned (``grade`` then exits with EXIT_GRADER_FAILED)."""
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,10 @@ def score_item(
         status = MISSING if "not found" in section_problem else UNAVAILABLE
         return ItemResult(item.id, 0.0, max_score, status, section_problem, tuple(checks))
     kinds = {c.kind for c in ran}  # a passing check's kind is "passed"
+    if GRADER_ERROR in kinds:
+        failed = next(c for c in ran if c.kind == GRADER_ERROR)
+        message = (failed.feedback.splitlines() or ["the grader failed"])[0]
+        return ItemResult(item.id, score, max_score, UNGRADABLE, message, tuple(checks))
     if kinds == {"not attempted"}:
         message = "still raises NotImplementedError"
         return ItemResult(item.id, 0.0, max_score, NOT_ATTEMPTED, message, tuple(checks))
@@ -210,7 +218,9 @@ def build_submission_result(
             )
         )
     considered = [i for i in items if i.status not in (NOT_SELECTED, NOT_GRADED_YET)]
-    gradable = problem is None and any(i.status not in (MISSING, UNAVAILABLE) for i in considered)
+    gradable = problem is None and any(
+        i.status not in (MISSING, UNAVAILABLE, UNGRADABLE) for i in considered
+    )
     message = problem or ("" if gradable else _ungradable_message(considered))
     return SubmissionResult(
         submission=name,
@@ -223,6 +233,11 @@ def build_submission_result(
         sandbox=sandbox,
         timing=timing,
     )
+
+
+def grader_failed(result: SubmissionResult) -> bool:
+    """Whether any item of the result is ungradable for the grader's own reasons."""
+    return any(item.status == UNGRADABLE for item in result.exercises)
 
 
 def _ungradable_message(items: Sequence[ItemResult]) -> str:

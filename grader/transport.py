@@ -55,9 +55,11 @@ class Transport(Protocol):
 
 
 class ProbeFailed(errors.GradingFailure):
-    """A probe failed in a way that is neither clearly the student's nor a timeout/crash."""
+    """A probe itself failed (a bug in it, or a probe name no probe answers to): the grader's
+    failure, never the student's zero. Reported as a grader error; the item is ungradable."""
 
-    kind = "probe failed"
+    kind = errors.GRADER_ERROR_KIND
+    terminal = True
 
 
 class ProtocolViolation(errors.GradingFailure):

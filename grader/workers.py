@@ -31,7 +31,7 @@ from dataclasses import asdict
 from typing import Any
 
 from grader import __version__, errors
-from grader.results import SubmissionResult, build_submission_result
+from grader.results import SubmissionResult, build_submission_result, grader_failed
 from grader.runner import GradeOptions, grade, grade_feed
 from grader.sources import SubmissionSource
 
@@ -68,6 +68,11 @@ def grader_fingerprint(options: GradeOptions) -> str:
         except FileNotFoundError:
             digest.update(b"\0missing")
     settings = asdict(options)
+    # The device as grading resolves it: "auto" is "cuda" on one machine and "cpu" on another,
+    # and a result graded on one must not be reused for the other.
+    from grader.runner import resolve_device
+
+    settings["device"] = resolve_device(options.device)
     settings["policy"]["disabled"] = sorted(options.policy.disabled)
     del settings["replay"]  # changes the speed, never a result
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
@@ -123,9 +128,11 @@ class Journal:
         if entry is None:
             return None
         try:
-            return SubmissionResult.from_json(entry["result"])
+            result = SubmissionResult.from_json(entry["result"])
         except (KeyError, TypeError, ValueError):
             return None
+        # A result the grader itself failed on is graded again, never reused.
+        return None if grader_failed(result) else result
 
     def append(self, source: SubmissionSource, result: SubmissionResult) -> None:
         entry = {

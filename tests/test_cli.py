@@ -208,7 +208,7 @@ def test_degraded_sandbox_still_grades_and_says_so(tmp_path: Path) -> None:
         "mount_namespace",
         "network_namespace",
         "ipc_uts_namespaces",
-        "pids_cgroup",
+        "cgroup",
         "landlock",
     ]
     extra = [arg for layer in disabled for arg in ("--disable-layer", layer)]

@@ -35,7 +35,7 @@ BLOCKED = (
     "mount_namespace",
     "network_namespace",
     "ipc_uts_namespaces",
-    "pids_cgroup",
+    "cgroup",
     "landlock",
 )
 TEST_STATUSES = {"passed", "failed"}

@@ -24,7 +24,7 @@ BLOCKED = (
     "mount_namespace",
     "network_namespace",
     "ipc_uts_namespaces",
-    "pids_cgroup",
+    "cgroup",
     "landlock",
 )
 

@@ -142,7 +142,7 @@ def test_the_score_is_the_sum_of_passing_points():
         result("test_a", passed=True, max_points=0.1),
         result("test_b", passed=True, max_points=0.2),
         result("test_c", max_points=1.5, kind="timeout"),
-        result("test_d", max_points=0.7, kind="grader error"),
+        result("test_d", max_points=0.7, kind="exception"),
     ]
     item = score(checks)
     assert item.status == GRADED
@@ -403,3 +403,30 @@ def test_a_syntax_error_in_the_only_file_is_named_before_the_absent_ones():
         "nothing could be graded: modules.py has a syntax error at line 3"
     )
     assert "no other section file was found (parameters.py" in submission.message
+
+
+def test_a_grader_error_makes_its_item_ungradable_not_a_zero() -> None:
+    """Is an item whose check ended in a grader error 'ungradable' (not graded 0), the submission
+    not gradable when that is all there is, and grader_failed true (grade then exits 3)?"""
+    from grader.curriculum import ITEMS_BY_ID
+    from grader.results import UNGRADABLE, Check, CheckResult, grader_failed, score_item
+
+    item = ITEMS_BY_ID["modules.MLP"]
+    failed = CheckResult(
+        "test_x", item.id, False, 0.0, 2.0, "public", "grader error", "the grader itself failed"
+    )
+    scored = score_item(item, [failed], selected=True, has_checks=True, section_problem=None)
+    assert scored.status == UNGRADABLE
+    assert "grader" in scored.message
+    result = build_submission_result(
+        "alice",
+        [failed],
+        registered={item.id: [Check("test_x", item.id, 2.0, "public")]},
+        selected={item.id},
+        section_problems={},
+        device="cpu",
+        sandbox={},
+        timing={},
+    )
+    assert result.gradable is False
+    assert grader_failed(result)

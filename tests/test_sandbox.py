@@ -55,17 +55,19 @@ def _namespaces_supported() -> bool:
     return subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
 
 
-def _pids_cgroup_supported() -> bool:
-    root = cgroups._pids_root()
-    if root is None:
+def _cgroups_supported() -> bool:
+    """Whether this machine lets us make cgroups with all three controllers (memory, pids, cpu)."""
+    roots = cgroups._roots()
+    if set(roots) != set(cgroups.CONTROLLERS):
         return False
-    probe = os.path.join(root, f"builders-grader-probe-{os.getpid()}")
-    try:
-        os.mkdir(probe)
-        os.rmdir(probe)
-        return True
-    except OSError:
-        return False
+    for root in set(roots.values()):
+        probe = os.path.join(root, f"builders-grader-probe-{os.getpid()}")
+        try:
+            os.mkdir(probe)
+            os.rmdir(probe)
+        except OSError:
+            return False
+    return True
 
 
 def test_every_layer_this_machine_supports_is_active(zygote) -> None:
@@ -82,8 +84,8 @@ def test_every_layer_this_machine_supports_is_active(zygote) -> None:
         expected += ["pid_namespace", "mount_namespace", "network_namespace", "ipc_uts_namespaces"]
     if linux.landlock_abi() > 0:
         expected.append("landlock")
-    if _pids_cgroup_supported():
-        expected.append("pids_cgroup")
+    if _cgroups_supported():
+        expected.append("cgroup")
     assert {layer: layers[layer] for layer in expected} == dict.fromkeys(expected, "active")
 
 

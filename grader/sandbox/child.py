@@ -23,7 +23,11 @@ REPLY_FD = 4
 
 
 def main(
-    config: dict[str, Any], request_fd: int, reply_fd: int, output_fd: int, cgroup_dir: str | None
+    config: dict[str, Any],
+    request_fd: int,
+    reply_fd: int,
+    output_fd: int,
+    cgroup: dict[str, Any] | None,
 ) -> None:
     """Never returns."""
     try:
@@ -31,7 +35,7 @@ def main(
         _arrange_descriptors(request_fd, reply_fd, output_fd)
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGPIPE):
             signal.signal(signum, signal.SIG_DFL)
-        config = dict(config, cgroup_dir=cgroup_dir)
+        config = dict(config, cgroup=cgroup)
         layers = containment.apply(config)
         # Whatever student code forks must not speak our protocol: a copy of this process returning
         # from student code would otherwise answer requests. (A raw fork(2) skips this hook; _serve
@@ -81,8 +85,7 @@ def _configure_runtime(config: dict[str, Any]) -> None:
 
     torch.set_num_threads(1)
     faulthandler.enable(file=sys.stderr, all_threads=False)
-    if config["device"].startswith("cuda"):
-        torch.cuda.init()  # only now: the zygote must never initialise CUDA before forking
+    # CUDA, on a GPU, was started by containment.apply (before Landlock and the rlimits).
 
 
 def _disown() -> None:

@@ -31,7 +31,7 @@ SOURCE_ROOT = os.path.dirname(PACKAGE_DIR)
 
 LAYER_SWITCHES = (
     "pid_namespace",
-    "pids_cgroup",
+    "cgroup",
     "mount_namespace",
     "network_namespace",
     "ipc_uts_namespaces",
@@ -70,11 +70,17 @@ class SandboxPolicy:
     open_files: int = 256
     """RLIMIT_NOFILE."""
     processes: int = 64
-    """RLIMIT_NPROC (only effective after a uid drop) and the pids cgroup's limit."""
+    """RLIMIT_NPROC (only effective after a uid drop) and the submission cgroup's pids limit."""
     tmp_bytes: int = 64 << 20
     """Size of the child's private /tmp."""
     max_reply_bytes: int = 256 << 20
     """Largest reply the parent accepts; a larger announced frame kills the child unread."""
+    submission_memory_bytes: int = 2 << 30
+    """Memory of all of one submission's processes together (its cgroup; swap off)."""
+    cpus: float = 1.0
+    """CPUs one submission's processes may use together (its cgroup's CPU quota)."""
+    gpu_memory_fraction: float = 0.25
+    """Share of the GPU's memory one child may hold (torch.cuda.set_per_process_memory_fraction)."""
 
     def __post_init__(self) -> None:
         unknown = set(self.disabled) - set(LAYER_SWITCHES)
@@ -90,7 +96,7 @@ class SandboxPolicy:
         chosen["uid_drop"] = self.uid_drop
         return chosen
 
-    def limits(self) -> dict[str, int]:
+    def limits(self) -> dict[str, float]:
         return {
             "memory_bytes": self.memory_bytes,
             "cpu_seconds": self.cpu_seconds,
@@ -99,6 +105,9 @@ class SandboxPolicy:
             "processes": self.processes,
             "pids": self.processes,
             "tmp_bytes": self.tmp_bytes,
+            "submission_memory_bytes": self.submission_memory_bytes,
+            "cpus": self.cpus,
+            "gpu_memory_fraction": self.gpu_memory_fraction,
         }
 
     def replace(self, **changes: Any) -> SandboxPolicy:
@@ -137,12 +146,21 @@ def _clean_environment() -> dict[str, str]:
     return env
 
 
+HONEST_CODE_LAYERS = ("honest_code", "cuda")
+"""Layers whose failure means honest code cannot run in the child (a positive canary failed, or
+CUDA did not start): the submission is then ungradable, never graded as zeros."""
+
+
 class ZygoteError(errors.GraderError):
     """The zygote could not start or stopped answering."""
 
 
 class Zygote:
     """A warm process that forks sandboxed children. One per grading process; thread-safe."""
+
+    keep_output = False
+    """Whether a stopped child's capture file stays (for a caller that reads it afterwards and
+    then calls ``ChildProcess.discard_output``); by default it goes as the child stops."""
 
     def __init__(
         self,
@@ -266,8 +284,18 @@ class Zygote:
 
     # -- children ------------------------------------------------------------------------------
 
-    def spawn(self, device: str, extra_hide: list[str]) -> ChildProcess:
-        """Fork a contained child; returns once it has reported its layers (or failed to)."""
+    def release(self, group: str) -> None:
+        """Kill what is left of a submission's processes and remove its cgroup."""
+        with self._lock:
+            if self._control is not None:
+                try:
+                    self._control.sendall(wire.encode({"op": "release", "group": group}))
+                except OSError:
+                    pass
+
+    def spawn(self, device: str, extra_hide: list[str], group: str = "") -> ChildProcess:
+        """Fork a contained child, in the cgroup of ``group`` (one per submission); returns once
+        it has reported its layers (or failed to)."""
         self.ready()  # the zygote must have finished its imports
         with self._lock:
             self._serial += 1
@@ -286,6 +314,7 @@ class Zygote:
                 "fallback_workdir": fallback_workdir,
                 "device": device,
                 "canary": self._canary(),
+                "group": group or f"child-{serial}",
             }
             try:
                 assert self._control is not None
@@ -308,16 +337,28 @@ class Zygote:
         try:
             hello = wire.decode(wire.recv_frame(reply_r, time.monotonic() + 30, 1 << 20))
         except (wire.WireError, wire.PeerClosed, wire.WireTimeout) as exc:
+            tail = child.output_tail()
             status = child.stop(grace=0.5, status=True)
-            raise ZygoteError(
-                f"a child did not start ({status}): {exc}\n{child.output_tail()}"
-            ) from exc
+            raise ZygoteError(f"a child did not start ({status}): {exc}\n{tail}") from exc
         if not isinstance(hello, dict) or not hello.get("ready"):
             child.stop()
             raise ZygoteError(
                 f"a child could not contain itself: {hello.get('error') if isinstance(hello, dict) else hello}"
             )
         child.layers = {str(k): str(v) for k, v in hello.get("layers", {}).items()}
+        broken = {
+            layer: status
+            for layer, status in child.layers.items()
+            if layer in HONEST_CODE_LAYERS and status.startswith("failed")
+        }
+        if broken:
+            # The box would fail honest code: every check would be a zero the student did not
+            # earn. The grader's failure, said as such (SandboxUnavailable: ungradable).
+            child.stop()
+            raise ZygoteError(
+                "the sandbox would break honest code: "
+                + "; ".join(f"{layer}: {status}" for layer, status in broken.items())
+            )
         if self.warm and not self._warmed:
             self._warm()
         return child
@@ -413,7 +454,16 @@ class ChildProcess:
             except OSError:
                 pass
         shutil.rmtree(self.workdir, ignore_errors=True)
+        if not self.zygote.keep_output:
+            self.discard_output()
         return result
+
+    def discard_output(self) -> None:
+        """Remove the capture file: a stopped child's output takes no disk until the run ends."""
+        try:
+            os.unlink(self.output_path)
+        except OSError:
+            pass
 
     def read_file(self, name: str, limit: int) -> bytes:
         """A file the child wrote in its exchange folder, read from outside it: through
@@ -480,6 +530,8 @@ class SandboxTransport:
         self.extra_hide = sorted(
             {os.path.abspath(submission.root), os.path.realpath(submission.root)}
         )
+        self.group = f"submission-{os.urandom(6).hex()}"
+        """All of this submission's children share one cgroup: memory, processes and CPU."""
 
     # -- public --------------------------------------------------------------------------------
 
@@ -511,11 +563,12 @@ class SandboxTransport:
         or hangs it is the submission's failure (InvalidResult)."""
         from grader import probes
 
+        probes.import_all()
         if probe not in probes.VERIFIERS:
             raise ValueError(f"{probe} is not a verifier probe")
         if self.verifier is None or not self.verifier.alive:
             try:
-                self.verifier = self.zygote.spawn(self.device, self.extra_hide)
+                self.verifier = self.zygote.spawn(self.device, self.extra_hide, self.group)
             except ZygoteError as exc:
                 raise errors.SandboxUnavailable(
                     f"the grader could not start a process to read your files ({exc})"
@@ -573,6 +626,7 @@ class SandboxTransport:
         if self.verifier is not None:
             self.verifier.stop()
             self.verifier = None
+        self.zygote.release(self.group)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -595,7 +649,7 @@ class SandboxTransport:
             )
             raise self.exhausted
         try:
-            self.child = self.zygote.spawn(self.device, self.extra_hide)
+            self.child = self.zygote.spawn(self.device, self.extra_hide, self.group)
         except ZygoteError as exc:
             self.exhausted = errors.SandboxUnavailable(
                 f"the grader could not start a sandboxed process for your code ({exc})"

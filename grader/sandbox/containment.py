@@ -126,21 +126,26 @@ def apply(config: dict[str, Any]) -> dict[str, str]:
     # is also how the parent kills everything the child started.
     os.setsid()
 
-    cgroup_dir = config.get("cgroup_dir")
+    cgroup = config.get("cgroup") or {}
 
     def join_cgroup() -> None:
-        if not cgroup_dir:
-            raise OSError(errno.ENOENT, "no pids cgroup could be created")
-        with open(os.path.join(cgroup_dir, "cgroup.procs"), "w") as f:
-            f.write(str(os.getpid()))
+        paths = cgroup.get("paths") or {}
+        if not paths:
+            raise OSError(errno.ENOENT, "no cgroup could be created")
+        for path in set(paths.values()):
+            with open(os.path.join(path, "cgroup.procs"), "w") as f:
+                f.write(str(os.getpid()))
 
     def cgroup_canary() -> str | None:
         with open("/proc/self/cgroup") as f:
             text = f.read()
-        tail = "/" + os.path.basename(cgroup_dir.rstrip("/"))
-        return None if tail in text else "not listed in /proc/self/cgroup"
+        for path in set(cgroup["paths"].values()):
+            if "/" + os.path.basename(path.rstrip("/")) not in text:
+                return f"not listed in /proc/self/cgroup ({path})"
+        missing = [c for c in ("memory", "pids", "cpu") if c not in cgroup.get("controllers", [])]
+        return f"no {', '.join(missing)} limit" if missing else None
 
-    report.attempt("pids_cgroup", layers["pids_cgroup"], join_cgroup, cgroup_canary)
+    report.attempt("cgroup", layers["cgroup"], join_cgroup, cgroup_canary)
 
     def mount_namespace() -> None:
         linux.unshare(linux.CLONE_NEWNS)
@@ -149,7 +154,12 @@ def apply(config: dict[str, Any]) -> dict[str, str]:
             _hide(path)
         tmp_opts = f"size={limits['tmp_bytes']},mode=1777"
         flags = linux.MS_NOSUID | linux.MS_NODEV
+        # The Python installation may live under /tmp (a clone in /tmp, a CI runner's workspace):
+        # the private /tmp would hide it, and every module not imported yet with it. Hold on to
+        # those folders, then bind them back, read-only, over the private /tmp.
+        kept = _open_under("/tmp", config["read_paths"])
         linux.mount("tmpfs", "/tmp", "tmpfs", flags, tmp_opts)
+        _bind_back(kept)
         if os.path.isdir("/dev/shm"):
             linux.mount("tmpfs", "/dev/shm", "tmpfs", flags, tmp_opts)
         if in_pid_namespace:
@@ -200,6 +210,15 @@ def apply(config: dict[str, Any]) -> dict[str, str]:
             "private_workdir", "unavailable: a folder of the grader's temporary directory instead"
         )
 
+    cuda = config["device"].startswith("cuda")
+    if cuda:
+        # CUDA here and not before: the zygote must never initialise it (children of a process
+        # that did hang), and after Landlock and the rlimits it could not start (it reserves far
+        # more address space than any RLIMIT_AS allows, and opens /dev/nvidia* with ioctls).
+        report.set("cuda", _start_cuda(limits))
+    else:
+        report.set("cuda", DISABLED)
+
     def set_rlimits() -> None:
         vm = _vm_size_bytes()
         rlimits = {
@@ -210,6 +229,8 @@ def apply(config: dict[str, Any]) -> dict[str, str]:
             resource.RLIMIT_CORE: 0,
             resource.RLIMIT_NPROC: limits["processes"],
         }
+        if cuda:  # the submission's cgroup limits its memory instead
+            del rlimits[resource.RLIMIT_AS]
         for which, value in rlimits.items():
             resource.setrlimit(which, (value, value))
         # Writing past RLIMIT_FSIZE then fails with EFBIG instead of killing the child.
@@ -218,7 +239,7 @@ def apply(config: dict[str, Any]) -> dict[str, str]:
     def rlimit_canary() -> str | None:
         if resource.getrlimit(resource.RLIMIT_FSIZE)[1] != limits["file_bytes"]:
             return "file size limit not in force"
-        if resource.getrlimit(resource.RLIMIT_AS)[1] == resource.RLIM_INFINITY:
+        if not cuda and resource.getrlimit(resource.RLIMIT_AS)[1] == resource.RLIM_INFINITY:
             return "address space limit not in force"
         return None
 
@@ -242,7 +263,7 @@ def apply(config: dict[str, Any]) -> dict[str, str]:
     # cgroup nothing bounds a root fork bomb (RLIMIT_NPROC is not enforced for root): in either case
     # drop to an unprivileged uid of its own (modules not imported by the zygote then cannot load).
     landlock_abi = linux.landlock_abi() if layers["landlock"] else 0
-    needed = landlock_abi == 0 or not report.active("pids_cgroup")
+    needed = landlock_abi == 0 or not report.active("cgroup")
     want_uid_drop = layers["uid_drop"] == "always" or (layers["uid_drop"] == "auto" and needed)
     uid = FALLBACK_UID_BASE + int(config.get("serial", 0)) % FALLBACK_UID_SPAN
 
@@ -255,7 +276,7 @@ def apply(config: dict[str, Any]) -> dict[str, str]:
         "uid_drop", want_uid_drop, drop_uid, lambda: None if os.getuid() == uid else "uid unchanged"
     )
     if report.layers["uid_drop"] == DISABLED and layers["uid_drop"] == "auto":
-        report.set("uid_drop", "not needed (Landlock and a pids cgroup are active)")
+        report.set("uid_drop", "not needed (Landlock and a cgroup are active)")
 
     report.attempt(
         "no_new_privs",
@@ -273,6 +294,9 @@ def apply(config: dict[str, Any]) -> dict[str, str]:
         readable = [p for p in config["read_paths"] if p != "/proc"] + [
             p for p in PROC_READABLE if os.path.exists(p)
         ]
+        if cuda:
+            readable += cuda_read_paths()
+            writable += cuda_devices()  # read-write with ioctls: how the driver is spoken to
         linux.landlock_restrict(
             [*readable, "/dev/null", "/dev/zero", "/dev/urandom"], writable, landlock_abi
         )
@@ -322,6 +346,80 @@ def apply(config: dict[str, Any]) -> dict[str, str]:
 
     report.attempt("capabilities", layers["capabilities"], drop_capabilities, caps_canary)
     return report.layers
+
+
+def _start_cuda(limits: dict[str, Any]) -> str:
+    """Initialise CUDA with one small allocation, and cap this child's share of GPU memory (one
+    student cannot starve the next). The layer's status; a failure is the grader's (the parent
+    then reports the submission ungradable, never zeros)."""
+    try:
+        import torch
+
+        torch.cuda.init()
+        torch.zeros(1, device="cuda").add_(1)
+        torch.cuda.synchronize()
+        torch.cuda.set_per_process_memory_fraction(limits["gpu_memory_fraction"])
+    except Exception as exc:
+        return f"failed: {type(exc).__name__}: {exc}"
+    return ACTIVE
+
+
+def cuda_devices() -> list[str]:
+    """The NVIDIA device nodes (/dev/nvidia0, /dev/nvidiactl, /dev/nvidia-uvm, ...)."""
+    try:
+        names = sorted(os.listdir("/dev"))
+    except OSError:
+        return []
+    paths = [os.path.join("/dev", n) for n in names if n.startswith("nvidia")]
+    caps = "/dev/nvidia-caps"
+    return paths + ([caps] if os.path.isdir(caps) else [])
+
+
+def cuda_read_paths() -> list[str]:
+    """What the CUDA driver reads after it started: its /proc and /sys entries and the folders it
+    loads libraries from (wherever the machine keeps them: LD_LIBRARY_PATH, /usr/local/nvidia)."""
+    candidates = [
+        "/proc/driver/nvidia",
+        "/sys",
+        "/usr/local/nvidia",
+        "/usr/local/cuda",
+        "/etc/ld.so.conf.d",
+        *(p for p in os.environ.get("LD_LIBRARY_PATH", "").split(":") if p),
+    ]
+    return [p for p in candidates if os.path.exists(p)]
+
+
+def _open_under(root: str, paths: list[str]) -> list[tuple[str, int]]:
+    """(path, O_PATH descriptor) for each of ``paths`` that lies under ``root`` (outermost only)."""
+    inside = sorted({os.path.realpath(p) for p in paths if _is_within(os.path.realpath(p), root)})
+    outermost = [p for p in inside if not any(q != p and _is_within(p, q) for q in inside)]
+    return [(p, os.open(p, os.O_PATH | os.O_CLOEXEC)) for p in outermost if p != root]
+
+
+def _bind_back(kept: list[tuple[str, int]]) -> None:
+    """Bind each kept folder back at its own path (with what is mounted inside it: a hidden
+    folder stays hidden), read-only."""
+    for path, fd in kept:
+        try:
+            if os.path.isdir(f"/proc/self/fd/{fd}"):
+                os.makedirs(path, exist_ok=True)
+            else:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                open(path, "ab").close()
+            linux.mount(f"/proc/self/fd/{fd}", path, None, linux.MS_BIND | linux.MS_REC)
+            linux.mount(
+                "none",
+                path,
+                None,
+                linux.MS_BIND | linux.MS_REMOUNT | linux.MS_RDONLY | linux.MS_NOSUID,
+            )
+        finally:
+            os.close(fd)
+
+
+def _is_within(path: str, root: str) -> bool:
+    path, root = os.path.normpath(path), os.path.normpath(root)
+    return path == root or path.startswith(root.rstrip("/") + "/")
 
 
 def _hide(path: str) -> None:

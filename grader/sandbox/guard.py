@@ -521,7 +521,49 @@ def install(config: dict[str, Any], layers: dict[str, str], files: str) -> Any:
             problems.append(f"honest code refused ({source.splitlines()[-1]}: {exc})")
     layers["audit_hook"] = "active" if not problems else "failed canary: " + "; ".join(problems)
     layers["tamper_check"] = _tamper_canary(check)
+    layers["honest_code"] = honest_code_canary(files, config["device"], config.get("fresh_module"))
     return dispatch
+
+
+# Torch submodules nothing imports on the way: the zygote names the first one it finds (and has
+# not imported), and each child imports it, reading the installation from inside the box.
+FRESH_MODULES = ("torch.utils.show_pickle", "torch.utils.bundled_inputs", "torch.utils.hipify")
+
+
+def fresh_module() -> str | None:
+    """For the zygote: a torch submodule that exists and is not imported yet."""
+    import importlib.util
+
+    for name in FRESH_MODULES:
+        if name not in sys.modules and importlib.util.find_spec(name) is not None:
+            return name
+    return None
+
+
+def honest_code_canary(files: str, device: str, fresh: str | None) -> str:
+    """Positive canaries, run last: what honest code needs still works in the box. A not yet
+    imported torch submodule imports; a tensor saves and loads in the private /tmp (and its
+    exchange folder); under CUDA a tensor reaches the device and comes back."""
+    import importlib
+
+    import torch
+
+    try:
+        if fresh is not None and fresh not in sys.modules:
+            importlib.import_module(fresh)
+        for folder in ("/tmp" if os.path.isdir("/tmp") else files, files):
+            path = os.path.join(folder, ".canary.pt")
+            torch.save(torch.arange(3), path)
+            if not torch.equal(torch.load(path, weights_only=True), torch.arange(3)):
+                return f"failed canary: a tensor saved in {folder} came back different"
+            os.unlink(path)
+        if device.startswith("cuda"):
+            back = (torch.arange(3, device=device) * 2).cpu()
+            if not torch.equal(back, torch.arange(3) * 2):
+                return "failed canary: a tensor on the GPU came back different"
+    except Exception as exc:
+        return f"failed canary: {type(exc).__name__}: {exc}"
+    return "active"
 
 
 def _seccomp_canary() -> str:

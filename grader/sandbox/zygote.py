@@ -10,6 +10,7 @@ Protocol (each message one SOCK_SEQPACKET datagram, ``grader.wire`` encoded):
   zygote -> parent  {"event": "spawned", "pid": P} | {"event": "spawn_failed", "error": ...}
   parent -> zygote  {"op": "warm", "modules": [...]}           import these now (no reply)
   parent -> zygote  {"op": "reap", "pid": P, "grace": s, "reply": b}  kill if alive after `grace`, reap
+  parent -> zygote  {"op": "release", "group": G}             kill the submission's cgroup, remove it
   zygote -> parent  {"event": "reaped", "pid": P, "status": "...", "exit_code": int | None}
                                                                unless reply is false
   parent -> zygote  {"op": "exit"} or EOF                     kill every child and exit
@@ -92,6 +93,7 @@ def main(argv: list[str]) -> int:
     state.guard_config = {
         "trusted_roots": list(guard.trusted_roots()),
         "sections": list(curriculum.SECTIONS),
+        "fresh_module": guard.fresh_module(),
     }
     _send(
         control,
@@ -121,6 +123,11 @@ def main(argv: list[str]) -> int:
         elif op == "warm":
             _close_all(fds)
             _warm(message.get("modules", []))
+        elif op == "release":
+            _close_all(fds)
+            group = state.groups.pop(str(message.get("group")), None)
+            if group is not None:
+                group.destroy()  # whatever of the submission is still alive dies with it
         elif op == "reap":
             _close_all(fds)
             status, code = _reap(state, message["pid"], float(message.get("grace", 0.0)), cgroups)
@@ -134,6 +141,8 @@ def main(argv: list[str]) -> int:
             break
     for pid in list(state.children):
         _reap(state, pid, 0.0, cgroups)
+    for group in state.groups.values():
+        group.destroy()
     cgroups.cleanup()
     # Skip interpreter finalisation: with torch loaded it takes a noticeable fraction of a second.
     os._exit(0)
@@ -158,7 +167,8 @@ def _warm(names: list[str]) -> None:
 class _State:
     def __init__(self, read_paths: list[str]) -> None:
         self.read_paths = read_paths
-        self.children: dict[int, str | None] = {}  # pid -> cgroup dir
+        self.children: dict[int, None] = {}
+        self.groups: dict[str, Any] = {}  # the parent's group key -> cgroups.Group
         self.own_pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
         self.serial = 0
         self.guard_config: dict[str, Any] = {}
@@ -195,9 +205,21 @@ def _spawn(
     request_fd, reply_fd, output_fd = fds
     layers = config["layers"]
     state.serial += 1
-    cgroup_dir = None
-    if layers["pids_cgroup"]:
-        cgroup_dir = cgroups.create(f"c{state.serial}", config["limits"]["pids"])
+    group = None
+    if layers["cgroup"]:
+        key = str(config.get("group", f"c{state.serial}"))
+        group = state.groups.get(key)
+        if group is None:
+            limits = config["limits"]
+            group = cgroups.Group.create(
+                f"g{len(state.groups) + 1}-{state.serial}",
+                memory=int(limits["submission_memory_bytes"]),
+                pids=int(limits["pids"]),
+                cpus=float(limits["cpus"]),
+            )
+            if group is not None:
+                state.groups[key] = group
+    cgroup = None if group is None else {"paths": group.paths, "controllers": group.controllers()}
     hide = _hideable(sorted(set(config["hide_paths"])), state.read_paths)
     config = dict(
         config,
@@ -224,13 +246,13 @@ def _spawn(
     if pid == 0:
         try:
             control.detach()
-            child.main(config, request_fd, reply_fd, output_fd, cgroup_dir)
+            child.main(config, request_fd, reply_fd, output_fd, cgroup)
         finally:
             os._exit(70)
     if new_pid_ns:
         linux.setns(state.own_pid_ns, linux.CLONE_NEWPID)
     _close_all(fds)
-    state.children[pid] = cgroup_dir
+    state.children[pid] = None
     _send(control, {"event": "spawned", "pid": pid})
 
 
@@ -261,9 +283,7 @@ def _reap(state: _State, pid: int, grace: float, cgroups: Any) -> tuple[str, int
         os.killpg(pid, signal.SIGKILL)  # without a PID namespace the child led its own group
     except OSError:
         pass
-    cgroup_dir = state.children.pop(pid)
-    if cgroup_dir:
-        cgroups.destroy(cgroup_dir)
+    state.children.pop(pid)
     if isinstance(status, tuple):
         return "stopped by the grader", None
     return describe_status(status), os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
