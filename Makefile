@@ -8,6 +8,7 @@
 #   make student                            build/student: the students' package (public checks only)
 #   make prairielearn                       build/prairielearn: grader image (Dockerfile) and questions
 #   make test                               the kit's own test suite
+#   make gpu-check [GPU_CHECK_OUT=dir]      the GPU path end to end (machine with CUDA torch)
 #   make exercises | make bench | make lint
 #
 # The CPU build of PyTorch is installed first so that the package's own range requirement
@@ -51,7 +52,7 @@ GRADE_ARGS += --resume
 endif
 CHECK_ARGS := $(if $(strip $(ONLY)),--only $(ONLY),)
 
-.PHONY: install grade check test exercises bench lint clean gradescope release student prairielearn
+.PHONY: install grade check test exercises bench lint clean gradescope release gpu-check student prairielearn
 
 install: $(STAMP)
 
@@ -87,6 +88,12 @@ test: $(STAMP)
 
 exercises: $(STAMP)
 	$(PY) -m grader exercises
+
+# The GPU path in minutes, on a machine whose python3 already has a CUDA build of torch with
+# pytest, hypothesis and rich: nothing is installed. Output in $(GPU_CHECK_OUT) when set.
+GPU_PYTHON ?= python3
+gpu-check:
+	PYTHONPATH=$(CURDIR) $(GPU_PYTHON) bench/gpu_check.py
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py

@@ -18,29 +18,39 @@ from grader.sources import SectionFile, SubmissionSource
 
 HAS_CUDA = torch.cuda.is_available()
 
-# Run in a fresh interpreter: spies on the entry points that initialise CUDA, then does what the
-# zygote does before it forks (its pre-imports and every probe module).
+# Run in a fresh interpreter: spies on every entry point that initialises (or asks) the CUDA
+# driver, then runs the zygote's whole start-up (grader.sandbox.zygote.prepare: pre-imports, every
+# probe module, the children's configuration) and its warm-up. With "touch" as argument the
+# script also calls torch.cuda.is_available() on purpose: the spies must see that (the test can
+# fail on a CPU build too, where such a call initialises nothing).
 SPY = """
-import importlib, json
+import importlib, json, sys
 import torch
 
 queued_by_torch = len(getattr(torch.cuda, "_queued_calls", []))
 calls = []
-for name in ("_lazy_init", "init", "current_device", "set_device", "synchronize"):
-    original = getattr(torch.cuda, name)
-    def spy(*args, _name=name, _original=original, **kwargs):
-        calls.append(_name)
-        return _original(*args, **kwargs)
-    setattr(torch.cuda, name, spy)
+
+def spy_on(owner, name, label):
+    original = getattr(owner, name, None)
+    if original is None:
+        return
+    def spy(*args, **kwargs):
+        calls.append(label)
+        return original(*args, **kwargs)
+    setattr(owner, name, spy)
+
+for name in ("is_available", "device_count", "_lazy_init", "init", "current_device",
+             "set_device", "synchronize", "get_device_name", "mem_get_info"):
+    spy_on(torch.cuda, name, f"torch.cuda.{name}")
+for name in ("_cuda_getDeviceCount", "_cuda_init", "_cuda_setDevice", "_cuda_getDevice"):
+    spy_on(torch._C, name, f"torch._C.{name}")
 
 from grader.sandbox import zygote
-for module in zygote.PREIMPORT:
-    try:
-        importlib.import_module(module)
-    except ImportError:
-        pass
+state, failed = zygote.prepare()
+zygote._warm(list(zygote.WARM_MODULES))
+if sys.argv[-1] == "touch":
+    torch.cuda.is_available()
 from grader import probes
-probes.import_all()
 print(json.dumps({
     "calls": calls,
     "initialized": torch.cuda.is_initialized(),
@@ -48,6 +58,14 @@ print(json.dumps({
     "probes": sorted(probes.PROBES),
 }))
 """
+
+
+def _spy(*args: str) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-c", SPY, *args], cwd=REPO, capture_output=True, text=True, timeout=180
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def gpu_only_checks() -> set[str]:
@@ -66,19 +84,22 @@ def gpu_only_checks() -> set[str]:
     return names
 
 
-def test_importing_the_probes_does_not_touch_cuda() -> None:
-    """Does the zygote's start-up (pre-imports, every probe module) leave CUDA uninitialised, with
+def test_the_zygotes_start_up_never_asks_cuda() -> None:
+    """Does the zygote's whole start-up (pre-imports, every probe module, the children's
+    configuration, the warm-up) leave CUDA alone: no call that asks or initialises the driver,
     nothing queued for it beyond what `import torch` queues? (A child forked from a process that
     initialised CUDA cannot use it.)"""
-    proc = subprocess.run(
-        [sys.executable, "-c", SPY], cwd=REPO, capture_output=True, text=True, timeout=120
-    )
-    assert proc.returncode == 0, proc.stderr
-    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    report = _spy()
     assert "gpus.simulated" in report["probes"]  # the device probes were imported too
     assert report["calls"] == []
     assert report["initialized"] is False
     assert report["queued"] == 0
+
+
+def test_the_spies_see_a_call_that_asks_the_driver() -> None:
+    """Can the test above fail: is a torch.cuda.is_available() made during start-up seen?"""
+    report = _spy("touch")
+    assert "torch.cuda.is_available" in report["calls"]
 
 
 def test_a_child_is_not_forked_from_a_cuda_process() -> None:
@@ -101,10 +122,11 @@ def test_a_child_is_not_forked_from_a_cuda_process() -> None:
 def test_the_simulated_gpus_are_restored_after_each_call() -> None:
     """Does torch.cuda report the real machine again after a probe simulated other device counts,
     even when the student's code raised (the in-process transport shares the grader's torch)?"""
+    from grader.probes import ProbeContext
     from grader.probes.gpus import simulated
 
     real = torch.cuda.device_count(), torch.cuda.is_available()
-    with pytest.raises(ZeroDivisionError), simulated(5):
+    with pytest.raises(ZeroDivisionError), ProbeContext({}, "cpu").replacing(simulated(5)):
         assert torch.cuda.device_count() == 5 and torch.cuda.is_available()
         raise ZeroDivisionError
     assert (torch.cuda.device_count(), torch.cuda.is_available()) == real

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader import errors, text, wire
+from grader import boundary, errors, text, wire
 from grader.files import MAX_FETCH_BYTES, FileUnreadable, read_without_links
 from grader.sandbox import containment
 from grader.sources import SubmissionSource
@@ -568,7 +568,8 @@ class SandboxTransport:
             raise ValueError(f"{probe} is not a verifier probe")
         if self.verifier is None or not self.verifier.alive:
             try:
-                self.verifier = self.zygote.spawn(self.device, self.extra_hide, self.group)
+                # On the CPU: it reads files with map_location="cpu" and needs no CUDA context.
+                self.verifier = self.zygote.spawn("cpu", self.extra_hide, self.group)
             except ZygoteError as exc:
                 raise errors.SandboxUnavailable(
                     f"the grader could not start a process to read your files ({exc})"
@@ -634,6 +635,7 @@ class SandboxTransport:
             "protected": True,
             "layers": dict(self.layers),
             "children": self.children_started,
+            "boundary": boundary.report(True),
         }
 
     # -- internals -----------------------------------------------------------------------------

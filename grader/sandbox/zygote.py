@@ -71,30 +71,12 @@ def main(argv: list[str]) -> int:
     linux.set_parent_death_signal(signal.SIGKILL)  # die with the grader, children follow
     if os.getppid() == 1:
         return 1
-    import importlib
-
-    failed = []
-    for name in PREIMPORT:
-        try:
-            importlib.import_module(name)
-        except ImportError as exc:
-            failed.append(f"{name}: {exc}")
+    state, failed = prepare()
     import torch
 
-    torch.set_num_threads(1)
-    from grader import probes, wire
-    from grader.sandbox import cgroups, child, containment
+    from grader import wire
+    from grader.sandbox import cgroups, child
 
-    probes.import_all()
-    from grader import curriculum
-    from grader.sandbox import guard, seccomp  # noqa: F401  (the child needs them imported)
-
-    state = _State(containment.read_paths_for_python())
-    state.guard_config = {
-        "trusted_roots": list(guard.trusted_roots()),
-        "sections": list(curriculum.SECTIONS),
-        "fresh_module": guard.fresh_module(),
-    }
     _send(
         control,
         {
@@ -146,6 +128,34 @@ def main(argv: list[str]) -> int:
     cgroups.cleanup()
     # Skip interpreter finalisation: with torch loaded it takes a noticeable fraction of a second.
     os._exit(0)
+
+
+def prepare() -> tuple[_State, list[str]]:
+    """Everything the zygote does before its first fork (and no more): the pre-imports, every
+    probe module, the children's configuration. It must never touch CUDA (tests/test_devices.py
+    spies on every call that would). Returns the state and the pre-imports that failed."""
+    import importlib
+
+    failed = []
+    for name in PREIMPORT:
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            failed.append(f"{name}: {exc}")
+    import torch
+
+    torch.set_num_threads(1)
+    from grader import curriculum, probes
+    from grader.sandbox import child, containment, guard, seccomp  # noqa: F401  (for the child)
+
+    probes.import_all()
+    state = _State(containment.read_paths_for_python())
+    state.guard_config = {
+        "trusted_roots": list(guard.trusted_roots()),
+        "sections": list(curriculum.SECTIONS),
+        "fresh_module": guard.fresh_module(),
+    }
+    return state, failed
 
 
 # Imported on request, after the first child exists (they would delay the first spawn otherwise):

@@ -1,0 +1,63 @@
+"""Where each fact that decides a grade is decided: the boundary the grader holds.
+
+The student's code runs in a child process, and so does every probe's own code. Anything computed
+in that process after the student's code ran can be forged (its code can read the probe's state,
+replace what the probe calls, write a reply of its own). So every fact is decided in one of
+three places, and nowhere else:
+
+(a) In the grading process, from raw data. The default. The child reports raw observations
+    (tensors, names, shapes) and the parent computes every reference and verdict itself:
+    outputs, gradients, statistics (on samples whose shape, dtype and element count the parent
+    checks against what it asked for, taken in place as the contract says), "before" states the
+    parent sent itself (initial biases, a zoo of modules built from a seed), the parameters an
+    ordinary first call gives (materialize). What the parent computes from child data is bounded:
+    weights must be finite and of initialisation scale before a reference is built on them
+    (``compare.Expect.usable``), loops are capped, a reference PyTorch refuses is the student's
+    failure (``compare.Expect.computing``), and a watchdog (``Submission.watchdog``) puts the
+    grader's own time on the submission's budget. NaN never matches NaN unless a check says why.
+(b) About files the student's code wrote: from the file's bytes, outside the student's process.
+    The parent reads the file through /proc/<pid>/root into the child's private /tmp, never
+    following a link (``grader.files``), and a *verifier* — a process forked from the zygote that
+    never imports the submission — reads it with ``torch.load(weights_only=True)``
+    (``probes.VERIFIERS``). Files the student's code reads are written by the parent itself with
+    ``torch.save``. A checkpoint is saved in one process and loaded in another. A file whose
+    unpickling would run code makes the process exit with a status the parent sees. The parent
+    never ``torch.load``s anything a child sent.
+(c) Facts only the student's process can see — object identity (``is``), the autograd mode,
+    reads back to the host — are observed there, by code the student cannot reach
+    (``grader.sandbox.guard``): grader modules gone from ``sys.modules`` and unimportable before
+    the first student line; the probe table a private copy bound into the dispatcher; an audit
+    hook that refuses frames, the object graph, ``ctypes``, building code or functions, tracing and
+    further hooks while student code is on the stack; a tamper check that fails the check when the
+    student's code replaced part of torch, Python or the grader; and a seccomp filter refusing
+    signal handlers, threads and new processes (code running beside the probe). Where a (c) fact
+    could still be forged by code that knows the probe's internals (the grader-owned hooks and
+    counters it would have to find), forging costs more than writing the correct code, and the
+    check notices when the observer saw nothing at all (no module call recorded, no product seen).
+
+Public and hidden checks run in separate children (public first), so nothing a hidden check showed
+the student's code can come back in public feedback; a check's failure is decided in a child that
+ran nothing before it, so a grade depends neither on earlier checks nor on who was graded before.
+Text from a child is normalised once, when it is decoded (``grader.text``).
+
+Under the in-process transport (a notebook kernel, debugging) none of this holds, and results say
+``"protected": false``.
+"""
+
+from __future__ import annotations
+
+KINDS = {
+    "a": "decided in the grading process from raw data",
+    "b": "files decided from their bytes outside the student's process (a verifier that runs no "
+    "student code)",
+    "c": "the child's own observations, out of the student code's reach (guard, audit hook, "
+    "tamper check, seccomp)",
+}
+"""The three places, as the results' sandbox report names them."""
+
+
+def report(transport_protected: bool) -> dict[str, str]:
+    """What a result says about the boundary it was graded under."""
+    if not transport_protected:
+        return {"holds": "no: in-process grading shares the student's process"}
+    return {"holds": "yes", **KINDS}
