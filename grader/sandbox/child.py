@@ -28,8 +28,9 @@ def main(
     reply_fd: int,
     output_fd: int,
     cgroup: dict[str, Any] | None,
+    snapshot: Any = None,
 ) -> None:
-    """Never returns."""
+    """Never returns. ``snapshot``: the zygote's guard.Snapshot of the namespaces probes use."""
     try:
         linux.set_parent_death_signal(signal.SIGKILL)
         _arrange_descriptors(request_fd, reply_fd, output_fd)
@@ -46,7 +47,7 @@ def main(
         os.makedirs(files, exist_ok=True)
         # Last: from here on nothing of the grader can be imported, and the probe table is the
         # dispatcher's private copy.
-        dispatch = guard.install(config, layers, files)
+        dispatch = guard.install(config, layers, files, snapshot)
         wire.send_frame(REPLY_FD, wire.encode({"ready": True, "layers": layers}))
     except BaseException as exc:  # containment itself failed: say so, never run student code
         try:

@@ -311,24 +311,16 @@ WATCHED_MODULES = (
     "torch._tensor",
     "torch.optim",
     "torch.optim.optimizer",
+    # The standard modules probe code calls after student code ran.
     "os",
     "posixpath",
     "copy",
-    "math",
     "operator",
     "functools",
-    "types",
-    "weakref",
-    "pickle",
     "io",
     "contextlib",
-    "tempfile",
-    "shutil",
-    "random",
     "traceback",
-    "linecache",
     "warnings",
-    "struct",
 )
 
 
@@ -474,17 +466,20 @@ HONEST_CANARIES = (
 )
 
 
-def install(config: dict[str, Any], layers: dict[str, str], files: str) -> Any:
+def install(
+    config: dict[str, Any], layers: dict[str, str], files: str, taken: Snapshot | None = None
+) -> Any:
     """Seccomp, the grader out of reach, the tamper check and the audit hook, each with its canary
     (recorded in ``layers``). Returns the dispatch function the child serves requests with."""
     from grader import probes
     from grader.sandbox import seccomp
 
     switches = config["layers"]
-    grader_modules = [
-        m for n, m in sys.modules.items() if (n == "grader" or n.startswith("grader.")) and m
-    ]
-    check = snapshot(grader_modules) if switches.get("guard", True) else None
+    check = None
+    if switches.get("guard", True):
+        check = taken or snapshot(
+            [m for n, m in sys.modules.items() if (n == "grader" or n.startswith("grader.")) and m]
+        )
     dispatch = probes.dispatcher(tampered=check.changed if check is not None else None, files=files)
 
     if switches.get("seccomp", True):

@@ -150,6 +150,11 @@ def prepare() -> tuple[_State, list[str]]:
 
     probes.import_all()
     state = _State(containment.read_paths_for_python())
+    # Taken once here, inherited by every child: the namespaces as they are before any student
+    # code (a child's tamper canary proves nothing changed on its way).
+    state.snapshot = guard.snapshot(
+        [m for n, m in sys.modules.items() if (n == "grader" or n.startswith("grader.")) and m]
+    )
     state.guard_config = {
         "trusted_roots": list(guard.trusted_roots()),
         "sections": list(curriculum.SECTIONS),
@@ -182,6 +187,7 @@ class _State:
         self.own_pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
         self.serial = 0
         self.guard_config: dict[str, Any] = {}
+        self.snapshot: Any = None
 
 
 def _send(control: socket.socket, message: dict[str, Any]) -> None:
@@ -256,7 +262,7 @@ def _spawn(
     if pid == 0:
         try:
             control.detach()
-            child.main(config, request_fd, reply_fd, output_fd, cgroup)
+            child.main(config, request_fd, reply_fd, output_fd, cgroup, state.snapshot)
         finally:
             os._exit(70)
     if new_pid_ns:
