@@ -259,3 +259,61 @@ def test_in_process_and_sandbox_give_the_same_replies(zygote) -> None:
     assert all(
         torch.equal(a["value"], b["value"]) for a, b in zip(sandboxed["after"], local["after"])
     )
+
+
+# Building and stepping an optimizer imports torch._dynamo, which wraps torch.manual_seed in
+# torch's own dynamo-disabling wrapper: honest code, and what the zygote's warm-up does after the
+# snapshot (which made every later child's tamper canary fail, and class results depend on order).
+OPTIMIZER_AT_IMPORT = (
+    "import torch\n"
+    "_w = torch.zeros(2, requires_grad=True)\n"
+    "_opt = torch.optim.SGD([_w], lr=0.1)\n"
+    "_w.sum().backward()\n"
+    "_opt.step()\n"
+)
+
+
+def test_torchs_own_wrapping_on_importing_dynamo_is_not_tampering(zygote) -> None:
+    """Does a section that builds and steps a torch optimizer at import (torch then wraps
+    torch.manual_seed itself) keep working, in every child, with the tamper check active?"""
+    zygote._warm()  # later children inherit torch._dynamo imported after the snapshot
+    for _ in range(2):
+        t = transport(zygote, OPTIMIZER_AT_IMPORT)
+        try:
+            reply = call_mlp(t)
+            layers = t.describe()["layers"]
+        finally:
+            t.close()
+        assert reply["output"].shape == (3, 2)
+        assert layers["tamper_check"] == "active", layers
+
+
+FORGED_WRAPPERS = {
+    "torch's wrapper around another function": (
+        "import torch\ntorch.manual_seed = torch._disable_dynamo(print)\n"
+    ),
+    "the student's function given torch's wrapper code": (
+        "import torch\n"
+        "def _make(fn, recursive):\n"
+        "    def inner(*args, **kwargs):\n"
+        "        return fn, recursive\n"
+        "    return inner\n"
+        "_fake = _make(print, True)\n"
+        "_fake.__code__ = torch._disable_dynamo(len).__code__\n"
+        "_fake.__wrapped__ = torch.manual_seed\n"
+        "torch.manual_seed = _fake\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("code", FORGED_WRAPPERS.values(), ids=list(FORGED_WRAPPERS))
+def test_a_forged_torch_wrapper_is_tampering(zygote, code: str) -> None:
+    """Is torch.manual_seed replaced by something that only looks like torch's own wrapper of it
+    (around another function, or the student's own function given the wrapper's code) found?"""
+    t = transport(zygote, code)
+    try:
+        with pytest.raises(errors.SectionUnavailable) as raised:
+            call_mlp(t)
+    finally:
+        t.close()
+    assert "torch.manual_seed" in raised.value.reason or "refused" in raised.value.reason

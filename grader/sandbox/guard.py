@@ -366,11 +366,31 @@ class Snapshot:
         self._entries = []
         for label, namespace, owner in namespaces:
             keys = tuple(k for k, v in namespace.items() if _behaviour(v))
-            values = tuple(namespace[k] for k in keys)
+            values = [namespace[k] for k in keys]
             self._entries.append((label, namespace, owner, keys, values))
         # Bound now: the check must not use what it checks.
         self._is, self._all, self._map, self._zip = operator.is_, all, map, zip
         self._setattr = type.__setattr__
+        self._enumerate = enumerate
+        self._torch_wrappers = _torch_wrappers()
+        self._function = types.FunctionType
+
+    def _torch_rewrap(self, now: Any, value: Any) -> bool:
+        """Whether ``now`` is one of torch's own wrappers around ``value`` itself: importing
+        ``torch._dynamo`` wraps ``torch.manual_seed`` (the zygote's warm-up does after the
+        snapshot, honest code that steps an optimizer does too) and building an optimizer wraps
+        its class's ``step``. A plain function with torch's wrapper code, torch's globals and the
+        original in its closure is that wrapper: student code cannot build a function (the audit
+        hook refuses it) and a function's globals cannot be changed."""
+        if type(now) is not self._function:
+            return False
+        for code, namespace, cell in self._torch_wrappers:
+            if now.__code__ is code and now.__globals__ is namespace:
+                try:
+                    return now.__closure__[cell].cell_contents is value
+                except (TypeError, IndexError, ValueError):  # no closure, or an empty cell
+                    return False
+        return False
 
     def changed(self, allowed: dict[tuple[int, str], Any] | None = None) -> list[str]:
         """What was replaced or removed (each put back as it was). ``allowed``: (id of the
@@ -381,9 +401,12 @@ class Snapshot:
             get = namespace.get
             if all_(map_(is_, map_(get, keys), values)):
                 continue
-            for key, value in zip_(keys, values):
+            for index, (key, value) in self._enumerate(zip_(keys, values)):
                 now = get(key)
                 if now is value or (allowed and allowed.get((id(holder), key), value) is now):
+                    continue
+                if self._torch_rewrap(now, value):
+                    values[index] = now  # torch's own change: the new entry is the one to keep
                     continue
                 found.append(f"{label}.{key}")
                 if isinstance(
@@ -393,6 +416,29 @@ class Snapshot:
                 else:
                     namespace[key] = value
         return found
+
+
+def _torch_wrappers() -> tuple[tuple[Any, Any, int], ...]:
+    """The wrappers torch itself puts around its own functions in honest use, each as (code
+    object, globals, index of the closure cell holding the wrapped function), found without side
+    effects: ``torch._disable_dynamo``'s (importing ``torch._dynamo`` wraps ``torch.manual_seed``)
+    and ``Optimizer.profile_hook_step``'s (building an optimizer wraps its class's ``step`` once)."""
+    torch = sys.modules.get("torch")
+    makers = (
+        getattr(torch, "_disable_dynamo", None),
+        getattr(
+            getattr(getattr(torch, "optim", None), "Optimizer", None), "profile_hook_step", None
+        ),
+    )
+    found = []
+    for make in makers:
+        try:
+            sample = make(len)  # type: ignore[misc]
+            cells = [cell.cell_contents for cell in sample.__closure__]
+            found.append((sample.__code__, sample.__globals__, cells.index(len)))
+        except Exception:  # another torch: no allowance for it, every change is reported
+            pass
+    return tuple(found)
 
 
 def snapshot(grader_modules: Iterable[types.ModuleType]) -> Snapshot:
@@ -580,8 +626,11 @@ def _seccomp_canary() -> str:
 
 
 def _tamper_canary(check: Snapshot) -> str:
-    if check.changed():
-        return "failed canary: namespaces changed before any student code ran"
+    before = check.changed()
+    if before:
+        return "failed canary: namespaces changed before any student code ran: " + ", ".join(
+            before[:5]
+        )
     import torch.nn.functional as F
 
     relu = F.relu
