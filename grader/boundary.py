@@ -41,7 +41,10 @@ ran nothing before it, so a grade depends neither on earlier checks nor on who w
 Text from a child is normalised once, when it is decoded (``grader.text``).
 
 Under the in-process transport (a notebook kernel, debugging) none of this holds, and results say
-``"protected": false``.
+``"protected": false``. Under the portable transport (self-study where the Linux sandbox does not
+exist, grader/portable.py) (a) and (b) still hold (the code runs in another process, files are read
+by a child that ran none of it) but (c) does not: there is no guard in the child; results say
+``"protected": false`` too.
 """
 
 from __future__ import annotations
@@ -56,8 +59,14 @@ KINDS = {
 """The three places, as the results' sandbox report names them."""
 
 
-def report(transport_protected: bool) -> dict[str, str]:
+def report(transport_protected: bool, transport: str = "in-process") -> dict[str, str]:
     """What a result says about the boundary it was graded under."""
+    if not transport_protected and transport == "portable":
+        return {
+            "holds": "no: the portable transport's child has no guard (kind c can be forged)",
+            "a": KINDS["a"],
+            "b": KINDS["b"],
+        }
     if not transport_protected:
         return {"holds": "no: in-process grading shares the student's process"}
     return {"holds": "yes", **KINDS}

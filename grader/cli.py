@@ -56,6 +56,13 @@ EXPORT_HELP = {
 }
 
 
+TRANSPORT_LINES = {
+    "sandbox": "Your code ran in the Linux sandbox (as it will when graded).",
+    "portable": "Your code ran in a plain child process (the portable transport: the same checks "
+    "and feedback as the sandbox, without its protections).",
+}
+
+
 def _add_export_options(parser: argparse.ArgumentParser) -> None:
     for name, (metavar, text) in EXPORT_HELP.items():
         parser.add_argument(f"--{name}", metavar=metavar, help=text)
@@ -120,8 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "--transport",
         default="sandbox",
-        choices=["sandbox", "in-process"],
-        help="in-process runs student code inside the grader: unprotected, for debugging and benchmarks",
+        choices=["sandbox", "portable", "in-process"],
+        help="sandbox (default; Linux): each submission's code in a contained child; portable: "
+        "a plain child process, unprotected, where the sandbox does not exist; in-process: "
+        "student code inside the grader, unprotected, for debugging and benchmarks",
     )
     grade.add_argument(
         "--disable-layer", action="append", default=[], metavar="LAYER", help=argparse.SUPPRESS
@@ -140,6 +149,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help=HELP_TIMEOUT)
     check.add_argument("--show-output", action="store_true", help=HELP_SHOW_OUTPUT)
+    check.add_argument(
+        "--transport",
+        default="auto",
+        choices=["auto", "sandbox", "portable"],
+        help="where your code runs: auto (default) picks the Linux sandbox where it works and a "
+        "plain child process (portable) elsewhere",
+    )
 
     export = sub.add_parser(
         "export", help="convert a results JSON (from grade --json) to other formats"
@@ -184,8 +200,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _options(args: argparse.Namespace, **overrides: object):
     from grader import curriculum
+    from grader.policy import SandboxPolicy
     from grader.runner import GradeOptions
-    from grader.sandbox.client import SandboxPolicy
 
     if args.only:
         curriculum.select(args.only)  # validate before starting anything
@@ -223,9 +239,18 @@ def _grade(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.transport == "in-process":
+    if args.transport == "sandbox" and (why := runner.sandbox_unavailable()) is not None:
+        # Never a silent fall back: a course's grades must say they were protected or not.
         print(
-            "warning: --transport in-process runs student code inside the grader; results are marked unprotected",
+            f"error: {why}. To grade here anyway, unprotected, give --transport portable "
+            '(results say "protected": false)',
+            file=sys.stderr,
+        )
+        return 2
+    if args.transport != "sandbox":
+        print(
+            f"warning: --transport {args.transport} runs student code without the sandbox; "
+            "results are marked unprotected",
             file=sys.stderr,
         )
     if args.resume and mode != "class":
@@ -446,11 +471,19 @@ def _check(args: argparse.Namespace) -> int:
         )
         return 2
     seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "little") >> 1
+    transport = args.transport
+    if transport == "auto":
+        transport = "sandbox" if runner.sandbox_unavailable() is None else "portable"
+    elif transport == "sandbox" and (why := runner.sandbox_unavailable()) is not None:
+        print(f"error: {why} (use --transport portable or auto)", file=sys.stderr)
+        return 2
     recorder = None
     try:
-        options = _options(args, profile="check", visibility="public", seed=seed)
+        options = _options(
+            args, profile="check", visibility="public", seed=seed, transport=transport
+        )
         if args.show_output:
-            recorder = feedback.OutputRecorder(options.policy).start()
+            recorder = feedback.OutputRecorder(runner.start_spawner(transport, options.policy))
             graded = runner.grade(submissions, options, zygote=recorder, on_check=recorder.on_check)
         else:
             graded = runner.grade(submissions, options)
@@ -466,6 +499,7 @@ def _check(args: argparse.Namespace) -> int:
         hidden=checklist.hidden_counts(),
         outputs=recorder.outputs if recorder is not None else None,
     )
+    print(TRANSPORT_LINES[transport])
     return 0 if graded[0].score == graded[0].max_score and graded[0].max_score > 0 else 1
 
 

@@ -13,7 +13,6 @@ from rich.text import Text
 
 from grader.checklist import hidden_checks_sentence
 from grader.results import GRADED, NOT_GRADED_YET, NOT_SELECTED, SKIPPED, SubmissionResult
-from grader.sandbox.client import ChildProcess, Zygote
 
 OUTPUT_LIMIT = 2000
 """Characters of a check's printed output shown (the last ones)."""
@@ -88,20 +87,32 @@ def print_check_report(
     )
 
 
-class OutputRecorder(Zygote):
-    """A zygote that remembers the children it forks, so that what each check's run made the
-    learner's code print can be read back from their capture files (``check --show-output``).
-    Pass it to ``runner.grade(..., zygote=..., on_check=recorder.on_check)``."""
+class OutputRecorder:
+    """Wraps a spawner (the sandbox's zygote or the portable one) and remembers the children it
+    starts, so that what each check's run made the learner's code print can be read back from
+    their capture files (``check --show-output``). Pass it to ``runner.grade(..., zygote=...,
+    on_check=recorder.on_check)``."""
 
-    keep_output = True  # the children's capture files outlive them until read (on_check)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, spawner: Any) -> None:
+        self.spawner = spawner
+        spawner.keep_output = (
+            True  # the children's capture files outlive them until read (on_check)
+        )
         self.children: list[list[Any]] = []  # [child, bytes already read]
         self.outputs: dict[str, str] = {}
 
-    def spawn(self, device: str, extra_hide: list[str], group: str = "") -> ChildProcess:
-        child = super().spawn(device, extra_hide, group)
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.spawner, name)
+
+    def start(self) -> OutputRecorder:
+        self.spawner.start()
+        return self
+
+    def transport(self, source: Any, device: str, spawner: Any = None) -> Any:
+        return self.spawner.transport(source, device, spawner or self)
+
+    def spawn(self, device: str, extra_hide: list[str], group: str = "") -> Any:
+        child = self.spawner.spawn(device, extra_hide, group)
         self.children.append([child, 0])
         return child
 

@@ -43,7 +43,7 @@ def _protection(result: SubmissionResult) -> str:
     if not info:
         return ""
     if not info.get("protected", False):
-        return "UNPROTECTED (in-process)"
+        return f"UNPROTECTED ({info.get('transport', 'in-process')})"
     layers = info.get("layers", {})
     active = [name for name, status in layers.items() if status == "active"]
     weak = [name for name, status in layers.items() if status.startswith(("unavailable", "failed"))]

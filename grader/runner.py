@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grader import errors
+from grader.policy import SandboxPolicy
 from grader.results import CheckResult, SubmissionResult, build_submission_result
-from grader.sandbox.client import SandboxPolicy, SandboxTransport, Zygote
 from grader.sources import SubmissionSource
 
 CHECKS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "checks")
@@ -34,7 +34,9 @@ class GradeOptions:
     visibility: str = "all"
     """'all' or 'public'."""
     transport: str = "sandbox"
-    """'sandbox' or 'in-process' (unprotected: runs student code in this process)."""
+    """'sandbox' (the Linux sandbox), 'portable' (a plain child process, unprotected: for
+    self-study where the sandbox does not exist) or 'in-process' (unprotected: runs student code
+    in this process)."""
     seed: int = 0
     """Base seed for the 'check' profile."""
     policy: SandboxPolicy = field(default_factory=SandboxPolicy)
@@ -59,28 +61,62 @@ def resolve_device(device: str) -> str:
     return device
 
 
+TRANSPORTS = ("sandbox", "portable", "in-process")
+
+
+def sandbox_unavailable() -> str | None:
+    """Why the Linux sandbox cannot run on this machine (None: it can). Decided from the system
+    alone, importing nothing Linux-specific unless the system is Linux."""
+    if not sys.platform.startswith("linux"):
+        return f"the sandbox needs Linux and this is {sys.platform}"
+    import socket
+
+    if not hasattr(socket, "SOCK_SEQPACKET") or not hasattr(os, "fork"):
+        return "this Python has no SOCK_SEQPACKET sockets or fork"
+    try:
+        import grader.sandbox.linux  # noqa: F401  (loads libc through ctypes)
+    except Exception as exc:
+        return f"the sandbox's system interface does not load ({type(exc).__name__}: {exc})"
+    return None
+
+
+def start_spawner(kind: str, policy: SandboxPolicy, *, warm: bool = False) -> Any:
+    """The process that makes a submission's children: the sandbox's zygote or the portable
+    spawner (None for in-process). Started without waiting (its torch import overlaps ours)."""
+    if kind == "sandbox":
+        from grader.sandbox.client import Zygote
+
+        return Zygote(policy, warm=warm).start()
+    if kind == "portable":
+        from grader.portable import PortableSpawner
+
+        return PortableSpawner(policy).start()
+    return None
+
+
 class TransportOpener:
-    """Makes a transport for each submission; owns the zygote for the sandbox."""
+    """Makes a transport for each submission; owns the spawner (zygote) of child transports."""
 
     def __init__(
         self,
         kind: str,
         device: str,
         policy: SandboxPolicy | None = None,
-        zygote: Zygote | None = None,
+        zygote: Any = None,
     ) -> None:
-        if kind not in ("sandbox", "in-process"):
-            raise errors.GraderError(f"unknown transport {kind!r}: use sandbox or in-process")
+        if kind not in TRANSPORTS:
+            raise errors.GraderError(
+                f"unknown transport {kind!r}: use {', '.join(TRANSPORTS[:-1])} or {TRANSPORTS[-1]}"
+            )
         self.kind = kind
         self.device = device
         self.zygote = zygote
-        if kind == "sandbox" and self.zygote is None:
-            self.zygote = Zygote(policy or SandboxPolicy()).start()
+        if kind != "in-process" and self.zygote is None:
+            self.zygote = start_spawner(kind, policy or SandboxPolicy())
 
     def __call__(self, source: SubmissionSource) -> Any:
-        if self.kind == "sandbox":
-            assert self.zygote is not None
-            return SandboxTransport(self.zygote, source, self.device)
+        if self.zygote is not None:
+            return self.zygote.transport(source, self.device)
         from grader.transport import InProcessTransport
 
         return InProcessTransport(sources=source.sections, device=self.device)
@@ -101,7 +137,7 @@ def grade(
     *,
     on_result: Callable[[SubmissionResult], None] | None = None,
     on_check: Callable[[str, CheckResult], None] | None = None,
-    zygote: Zygote | None = None,
+    zygote: Any = None,
 ) -> list[SubmissionResult]:
     """Grade submissions; one result each, in the given order. Raises GraderError if grading could not run."""
     names = [s.name for s in submissions]
@@ -135,17 +171,17 @@ def grade_feed(
     expected: int,
     on_result: Callable[[SubmissionResult], None],
     on_check: Callable[[str, CheckResult], None] | None = None,
-    zygote: Zygote | None = None,
+    zygote: Any = None,
 ) -> None:
     """Grade submissions as ``next_submission()`` hands them out (None: no more), each one's result
     passed to ``on_result`` as soon as its last check is done. ``expected`` (how many there will be
     at most) sizes the sessions. One zygote and one pytest collection serve many submissions.
     Raises GraderError if grading could not run."""
-    own_zygote = zygote is None and options.transport == "sandbox"
+    own_zygote = zygote is None and options.transport != "in-process"
     if own_zygote:
         # First: its import of torch overlaps with ours below. Warming (importing torch._dynamo for
         # later children) only pays off when there will be later children.
-        zygote = Zygote(options.policy, warm=expected > 1).start()
+        zygote = start_spawner(options.transport, options.policy, warm=expected > 1)
     try:
         import torch
 

@@ -1,6 +1,6 @@
 """Grade the learner-mistake catalogue with the public checks only, as `make check --seed S` would.
 
-    python tests/public_catalogue.py [SECTION ...] [--seed S ...] [--json FILE]
+    python tests/public_catalogue.py [SECTION ...] [--seed S ...] [--json FILE] [--transport T]
 
 The catalogue is tests/mutants/: one file per realistic mistake, tagged with the item it breaks
 (``TARGET``) and whether the public checks must catch it (``PUBLIC``). Each mistake is the
@@ -63,7 +63,9 @@ def verdicts(paths: list[Path], failures: list[dict], seeds: list[int]) -> list[
     return rows
 
 
-def run(sections: list[str] | None, seeds: list[int]) -> list[dict[str, Any]]:
+def run(
+    sections: list[str] | None, seeds: list[int], transport: str = "sandbox"
+) -> list[dict[str, Any]]:
     paths = mistakes(sections)
     with tempfile.TemporaryDirectory(prefix="public-catalogue-") as scratch:
         plan = []
@@ -75,7 +77,9 @@ def run(sections: list[str] | None, seeds: list[int]) -> list[dict[str, Any]]:
             )
             plan.append((name, folder, [metadata(path)["TARGET"]]))
         chosen = sorted({p.parent.name for p in paths})
-        failures = run_public_checks(plan, seeds, chosen, first_failure_only=True)
+        failures = run_public_checks(
+            plan, seeds, chosen, first_failure_only=True, transport=transport
+        )
     return verdicts(paths, failures, seeds)
 
 
@@ -84,10 +88,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("sections", nargs="*")
     parser.add_argument("--seed", type=int, action="append", dest="seeds")
     parser.add_argument("--json", help="write the verdicts here")
+    parser.add_argument(
+        "--transport", default="sandbox", choices=["sandbox", "portable"], help="where code runs"
+    )
     args = parser.parse_args(argv)
     seeds = args.seeds or list(SEEDS)
     started = time.monotonic()
-    rows = run(args.sections or None, seeds)
+    rows = run(args.sections or None, seeds, args.transport)
     elapsed = time.monotonic() - started
     for row in rows:
         flag = "ok " if row["caught"] or not row["public"] else "BAD"

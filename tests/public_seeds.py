@@ -90,16 +90,18 @@ def run_public_checks(
     *,
     first_failure_only: bool = False,
     out: Any = None,
+    transport: str = "sandbox",
 ) -> list[dict]:
     """Every public check of each case's items (None: every item of ``sections``) under every
     seed, as `make check --seed S` runs it; the failures, as data. With ``first_failure_only`` a
-    case stops at its first failing check under a seed (enough to say it lost points)."""
+    case stops at its first failing check under a seed (enough to say it lost points).
+    ``transport``: where the code runs (sandbox, or portable as `check` picks off Linux)."""
     from grader import curriculum, errors, plugin, sources
-    from grader.runner import TransportOpener
-    from grader.sandbox.client import SandboxPolicy, Zygote
+    from grader.policy import SandboxPolicy
+    from grader.runner import TransportOpener, start_spawner
     from grader.submission import Submission
 
-    zygote = Zygote(SandboxPolicy()).start()
+    zygote = start_spawner(transport, SandboxPolicy())
     import torch
     from hypothesis import Phase
     from hypothesis import settings as hsettings
@@ -115,7 +117,7 @@ def run_public_checks(
                 fn._hypothesis_internal_use_settings, phases=(Phase.explicit, Phase.generate)
             )
     zygote.ready()
-    opener = TransportOpener("sandbox", "cpu", zygote=zygote)
+    opener = TransportOpener(transport, "cpu", zygote=zygote)
     failures: list[dict] = []
     prepared = []
     try:
@@ -152,6 +154,10 @@ def run_public_checks(
                             )
                             if out is not None:
                                 print(json.dumps(failures[-1]), file=out, flush=True)
+                if transport == "portable":
+                    # Each portable child is a whole interpreter with torch (~150 MB, nothing
+                    # shared as the zygote's forks share it): keep only this case's alive.
+                    submission.transport.close()
             print(
                 f"seed {seed}: {time.monotonic() - started:.1f} s, "
                 f"{len(failures)} failure(s) so far",

@@ -1,0 +1,306 @@
+"""The parent's side of a submission's child processes, whatever makes them (grader/transport.py's
+``Transport`` for code that runs in another process).
+
+Nothing here imports torch or anything platform-specific. Replies are decoded by ``grader.wire``
+(never unpickled); a child that hangs is stopped when its probe's deadline passes, a child that
+dies is replaced on the next call, and the failure costs only the check that was running.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from grader import boundary, errors, text, wire
+from grader.files import MAX_FETCH_BYTES, FileUnreadable
+from grader.sources import SubmissionSource
+from grader.transport import ProtocolViolation, unwrap
+
+
+class CapturedOutput:
+    """What a child wrote to its capture file (``output_path``): its prints, warnings and
+    tracebacks, read by the parent for messages and ``check --show-output``."""
+
+    output_path: str
+
+    def discard_output(self) -> None:
+        """Remove the capture file: a stopped child's output takes no disk until the run ends."""
+        try:
+            os.unlink(self.output_path)
+        except OSError:
+            pass
+
+    def output_since(self, mark: int, limit: int = 4000) -> tuple[str, int]:
+        """What the child wrote to its capture file from byte ``mark`` on (the last ``limit``
+        bytes of it), and the mark to pass next time (``check --show-output``)."""
+        try:
+            size = os.path.getsize(self.output_path)
+            with open(self.output_path, "rb") as f:
+                f.seek(max(mark, size - limit))
+                return f.read(size - max(mark, size - limit)).decode("utf-8", "replace"), size
+        except OSError:
+            return "", mark
+
+    def output_tail(self, limit: int = 1500) -> str:
+        try:
+            size = os.path.getsize(self.output_path)
+            with open(self.output_path, "rb") as f:
+                f.seek(max(0, size - limit))
+                return text.clean(f.read().decode("utf-8", "replace"))
+        except OSError:
+            return ""
+
+
+class ChildTransport:
+    """Runs one submission's probes in child processes, one at a time, restarting after failures.
+
+    The children come from a spawner: the Linux sandbox's zygote (``grader.sandbox.client``) or
+    the portable one (``grader.portable``). Everything else (deadlines, restarts, sections that
+    fail to load, the verifier, reading files from outside the child) is the same for both."""
+
+    name = "child"
+    protected = True
+
+    def __init__(self, spawner: Any, submission: SubmissionSource, device: str = "cpu") -> None:
+        self.spawner = spawner
+        self.zygote = spawner  # the name the sandbox's tests know it by
+        self.policy = spawner.policy
+        self.submission = submission
+        self.device = device
+        self.child: Any | None = None
+        self.loaded: set[str] = set()
+        self.failed: dict[str, errors.SectionUnavailable] = {}
+        self.children_started = 0
+        self.layers: dict[str, str] = {}
+        self.failures = 0
+        """Children lost to the code's own doing (a crash, a hang, a broken reply, tampering);
+        past ``max_restarts`` the rest of the submission is not graded. Deliberate restarts (a new
+        phase, a check starting over) do not count."""
+        self.phase: str | None = None
+        """The phase (public, hidden) the current child serves."""
+        self.calls_on_child = 0
+        """Probe calls the current child has answered (or been asked)."""
+        self.verifier: Any | None = None
+        """A child that runs verifier probes only (it never imports the submission)."""
+        self.deadline: float | None = None
+        """When the submission's whole time is up (set by ``Submission``); no probe waits past it."""
+        self.exhausted: errors.SubmissionBudgetExhausted | None = None
+        self.extra_hide = sorted(
+            {os.path.abspath(submission.root), os.path.realpath(submission.root)}
+        )
+        self.group = f"submission-{os.urandom(6).hex()}"
+        """All of this submission's children share one cgroup: memory, processes and CPU."""
+
+    # -- public --------------------------------------------------------------------------------
+
+    def call(self, probe: str, args: dict[str, Any], *, seed: int, what: str) -> Any:
+        section = probe.split(".", 1)[0]
+        self._ensure_section(section)
+        self.calls_on_child += 1
+        return self._exchange(
+            {"op": "call", "probe": probe, "args": args, "seed": seed},
+            self.policy.probe_timeout,
+            what,
+            probe,
+        )
+
+    def fetch(self, name: str, *, what: str) -> bytes:
+        """A file the code wrote in its exchange folder during the last call, read from outside
+        its process. Raises InvalidResult (saying why) when there is no usable file."""
+        child = self.child
+        if child is None:
+            raise errors.InvalidResult(what, "the process that wrote the file is gone")
+        try:
+            return child.read_file(name, MAX_FETCH_BYTES)
+        except FileUnreadable as exc:
+            raise errors.InvalidResult(what, f"the file it wrote cannot be read: {exc}") from None
+
+    def verify(self, probe: str, args: dict[str, Any], *, what: str) -> Any:
+        """Run a verifier probe (one that calls no student code) in the submission's verifier: a
+        child that never imported the submission. A file that crashes
+        or hangs it is the submission's failure (InvalidResult)."""
+        from grader import probes
+
+        probes.import_all()
+        if probe not in probes.VERIFIERS:
+            raise ValueError(f"{probe} is not a verifier probe")
+        if self.verifier is None or not self.verifier.alive:
+            try:
+                # On the CPU: it reads files with map_location="cpu" and needs no CUDA context.
+                self.verifier = self.spawner.spawn("cpu", self.extra_hide, self.group)
+            except errors.GraderError as exc:
+                raise errors.SandboxUnavailable(
+                    f"the grader could not start a process to read your files ({exc})"
+                ) from None
+            self.children_started += 1
+        rid = os.urandom(8).hex()
+        message = {"op": "call", "probe": probe, "args": args, "seed": 0, "id": rid}
+        try:
+            reply = self._talk(self.verifier, message, self.policy.probe_timeout, what)
+            return unwrap(reply, what, rid=rid, probe=probe)
+        except (errors.ProbeTimeout, errors.ChildDied, ProtocolViolation) as failure:
+            raise errors.InvalidResult(
+                what, f"reading its file with torch.load(weights_only=True) failed ({failure})"
+            ) from None
+
+    def _exchange(
+        self, message: dict[str, Any], timeout: float, what: str, probe: str | None
+    ) -> Any:
+        """One request and its unwrapped reply; a child whose reply breaks the protocol is stopped."""
+        rid = os.urandom(8).hex()
+        reply = self._request({**message, "id": rid}, timeout, what)
+        try:
+            return unwrap(reply, what, rid=rid, probe=probe)
+        except (ProtocolViolation, errors.Tampered):
+            # A process that lied about its reply, or whose code changed torch or the grader,
+            # serves no further call.
+            self._lost(self.child)
+            raise
+
+    def load(self, section: str) -> None:
+        self._ensure_section(section)
+
+    def set_phase(self, phase: str) -> None:
+        if phase != self.phase:
+            self.restart()
+            self.phase = phase
+
+    def restart(self) -> None:
+        if self.child is not None:
+            self.child.stop()
+            self.child = None
+
+    def _lost(self, child: Any | None) -> None:
+        """A child the code itself made unusable: stopped, and counted against max_restarts."""
+        if child is not None:
+            child.stop()
+        self.failures += 1
+
+    @property
+    def pristine(self) -> bool:
+        return self.child is None or not self.child.alive or self.calls_on_child == 0
+
+    def close(self) -> None:
+        self.restart()
+        if self.verifier is not None:
+            self.verifier.stop()
+            self.verifier = None
+        self.spawner.release(self.group)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "transport": self.name,
+            "protected": self.protected,
+            "layers": dict(self.layers),
+            "children": self.children_started,
+            "boundary": boundary.report(self.protected, self.name),
+        }
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _ensure_child(self) -> Any:
+        if self.child is not None and self.child.alive:
+            return self.child
+        if self.exhausted is not None:
+            raise self.exhausted
+        if self.failures > self.policy.max_restarts:
+            self.exhausted = errors.SubmissionBudgetExhausted(
+                f"grading stopped: your code crashed or hung {self.policy.max_restarts} times"
+            )
+            raise self.exhausted
+        try:
+            self.child = self.spawner.spawn(self.device, self.extra_hide, self.group)
+        except errors.GraderError as exc:
+            self.exhausted = errors.SandboxUnavailable(
+                f"the grader could not start a sandboxed process for your code ({exc})"
+            )
+            raise self.exhausted from None
+        self.children_started += 1
+        self.layers = self.child.layers
+        self.loaded = set()
+        self.calls_on_child = 0
+        return self.child
+
+    def _ensure_section(self, section: str) -> None:
+        if section in self.failed:
+            raise self.failed[section]
+        child = self._ensure_child()
+        if section in self.loaded:
+            return
+        source = self.submission.sections.get(section)
+        if source is None or source.text is None:
+            reason = (
+                source.problem
+                if source is not None and source.problem
+                else f"{section}.py not found in the submission"
+            )
+            self.failed[section] = errors.SectionUnavailable(section, reason)
+            raise self.failed[section]
+        what = f"importing {source.filename}"
+        try:
+            self._exchange(
+                {
+                    "op": "load",
+                    "section": section,
+                    "filename": source.filename,
+                    "source": source.text,
+                },
+                self.policy.import_timeout,
+                what,
+                None,
+            )
+        except errors.SectionUnavailable as failure:
+            self.failed[section] = failure
+            raise
+        except (errors.SubmissionBudgetExhausted, errors.SandboxUnavailable):
+            raise  # about the whole submission, not this section
+        except errors.ProbeTimeout:
+            failure = errors.SectionUnavailable(
+                section,
+                f"{what} did not finish within {self.policy.import_timeout:g} s (code at the top level of the file runs on import)",
+            )
+            self.failed[section] = failure
+            raise failure from None
+        except errors.ChildDied as died:
+            failure = errors.SectionUnavailable(
+                section, f"{what} ended the process ({died.status})", detail=died.output_tail
+            )
+            self.failed[section] = failure
+            raise failure from None
+        except errors.GradingFailure as other:
+            failure = errors.SectionUnavailable(section, f"{what} failed: {other}")
+            self.failed[section] = failure
+            raise failure from None
+        if child is self.child:
+            self.loaded.add(section)
+
+    def _request(self, message: dict[str, Any], timeout: float, what: str) -> Any:
+        return self._talk(self._ensure_child(), message, timeout, what)
+
+    def _talk(self, child: Any, message: dict[str, Any], timeout: float, what: str) -> Any:
+        """Send one request to ``child`` and wait for its reply, within the probe's and the
+        submission's time; a child that hangs, dies or sends garbage is stopped and counted."""
+        started = time.monotonic()
+        limit = timeout
+        if self.deadline is not None:
+            # Past the deadline the probe is stopped like a hang; Submission then says why.
+            limit = max(0.0, min(timeout, self.deadline - started))
+        try:
+            return child.request(message, started + limit, self.policy.max_reply_bytes)
+        except wire.WireTimeout:
+            self._lost(child)
+            raise errors.ProbeTimeout(what, limit) from None
+        except wire.PeerClosed:
+            tail = child.output_tail()
+            status = child.stop(grace=0.5, status=True)
+            self._lost(child)
+            raise errors.ChildDied(what, status, tail, exit_code=child.exit_code) from None
+        except wire.FrameTooLarge as exc:
+            self._lost(child)
+            raise ProtocolViolation(f"{what}: {exc}; the process was stopped") from None
+        except wire.WireError as exc:
+            self._lost(child)
+            raise ProtocolViolation(
+                f"{what}: the process sent an invalid reply ({exc}) and was stopped"
+            ) from None
