@@ -18,6 +18,7 @@ from support import (
     all_solution_sources,
     by_submission,
     grade,
+    metadata,
     run_grader,
     with_appended,
     write_catalogue,
@@ -86,7 +87,10 @@ def adversarial(tmp_path_factory: pytest.TempPathFactory) -> AdversarialRun:
             .replace("@RESULTS@", str(results_path))
             .replace("@CLASS@", str(class_dir))
         )
-        write_submission(class_dir / path.stem, {**solutions, "modules": with_appended(code)})
+        section = metadata(path).get("SECTION", "modules")  # the section the case attacks
+        write_submission(
+            class_dir / path.stem, {**solutions, section: with_appended(code, section)}
+        )
     free_before = shutil.disk_usage(root).free
     proc = run_grader(
         "grade", str(class_dir), "--device", "cpu", "--json", str(results_path), "--timeout", "1"

@@ -8,18 +8,29 @@ leave nothing running.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import subprocess
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from conftest import ADVERSARIAL
-from support import items, metadata, question, registered_checks
+from support import (
+    PYTHON,
+    REPO,
+    grade,
+    items,
+    metadata,
+    question,
+    registered_checks,
+    run_grader,
+)
 
 from grader.curriculum import users_of
 
 GRADED_ITEMS = sorted(set(registered_checks().values()))
-MODULES_ITEMS = [item for item in GRADED_ITEMS if item.startswith("modules.")]
 
 
 def _first_failure(item: dict) -> dict:
@@ -31,7 +42,12 @@ def test_case_costs_only_what_it_attacks(adversarial, path: Path) -> None:
     """(Each case file asks its own question; see its docstring.)"""
     meta = metadata(path)
     result = adversarial.results[path.stem]
-    affected = MODULES_ITEMS if meta["AFFECTS"] == "ALL" else meta["AFFECTS"]
+    section = meta.get("SECTION", "modules")  # the section file the case is appended to
+    affected = (
+        [i for i in GRADED_ITEMS if i.startswith(f"{section}.")]
+        if meta["AFFECTS"] == "ALL"
+        else meta["AFFECTS"]
+    )
     by_id = items(result)
     kinds = meta["KIND"] if isinstance(meta["KIND"], list) else [meta["KIND"]]
     said = []
@@ -157,3 +173,84 @@ def test_disk_filling_stayed_in_the_child(adversarial) -> None:
         "feedback"
     ]
     assert "disk full after" in feedback
+
+
+PUBLIC_ONLY = """
+import json, sys
+from grader import runner, sources
+_, found = sources.discover(sys.argv[1])
+options = runner.GradeOptions(device="cpu", only=["modules.MySequential"], visibility="public")
+[result] = runner.grade(found, options)
+print(json.dumps({c.name: c.feedback for i in result.exercises for c in i.checks}))
+"""
+
+
+def test_public_feedback_never_shows_what_a_hidden_check_gave(adversarial) -> None:
+    """Issue 12, row 8: the row08 cases record every input MySequential is given (in a file,
+    in memory, in the environment) and show them all in its exception. Is every public check's
+    feedback in the class run exactly what the public checks give when no hidden check runs at
+    all (so nothing a hidden check gave the code reached it)?"""
+    cases = [p.stem for p in ADVERSARIAL if p.stem.startswith("row08_")]
+    assert cases
+    for case in cases:
+        item = items(adversarial.results[case])["modules.MySequential"]
+        in_class = {c["name"]: c["feedback"] for c in item["checks"] if c["visibility"] == "public"}
+        assert any("seen:" in text for text in in_class.values()), case
+        proc = subprocess.run(
+            [PYTHON, "-c", PUBLIC_ONLY, str(adversarial.class_dir / case)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        alone = json.loads(proc.stdout.strip().splitlines()[-1])
+        assert in_class == alone, case
+
+
+@pytest.mark.parametrize(
+    "case", [p.stem for p in ADVERSARIAL if p.stem.startswith("row09_")] or ["none"]
+)
+def test_a_grade_does_not_depend_on_who_was_graded_before(adversarial, case: str) -> None:
+    """Issue 12, row 9: code wrong on one call only (a counter, a file) graded alone: does it get
+    exactly the verdicts it got in the class run, after other students whose examples were
+    replayed?"""
+    alone = grade(adversarial.class_dir / case, "--only", "modules.MLP")
+    in_class = items(adversarial.results[case])["modules.MLP"]
+    mine = items(alone)["modules.MLP"]
+    assert [(c["name"], c["passed"]) for c in mine["checks"]] == [
+        (c["name"], c["passed"]) for c in in_class["checks"]
+    ]
+    assert mine["score"] == in_class["score"]
+
+
+def test_every_export_of_the_class_is_valid(adversarial, tmp_path: Path) -> None:
+    """Issue 12, row 10: with lone surrogates, noncharacters, escapes, formulas and fences in the
+    class's messages, does every exporter write a valid file (CSV that parses with no cell
+    starting a formula, JUnit that parses as XML, Gradescope and PrairieLearn JSON, UTF-8
+    Markdown with nothing a terminal would run)?"""
+    out = {
+        "csv": tmp_path / "gradebook.csv",
+        "feedback": tmp_path / "feedback",
+        "junit": tmp_path / "junit.xml",
+        "gradescope": tmp_path / "gradescope",
+        "prairielearn": tmp_path / "prairielearn",
+    }
+    args = [a for name, path in out.items() for a in (f"--{name}", str(path))]
+    proc = run_grader("export", str(adversarial.results_path), *args)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    with open(out["csv"], newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert len(rows) == len(adversarial.results) + 1
+    assert not [cell for row in rows for cell in row if cell[:1] in ("=", "+", "@")]
+    ElementTree.parse(out["junit"])
+    for folder in (out["gradescope"], out["prairielearn"]):
+        files = sorted(folder.glob("*.json"))
+        assert len(files) == len(adversarial.results)
+        for path in files:
+            json.loads(path.read_text(encoding="utf-8"))
+    markdown = sorted(out["feedback"].glob("*.md"))
+    assert len(markdown) == len(adversarial.results)
+    for path in markdown:
+        text = path.read_bytes().decode("utf-8")  # strict: no lone surrogate survived
+        assert "\x1b" not in text and "\ufffe" not in text and "\ud800" not in text

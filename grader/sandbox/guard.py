@@ -85,6 +85,11 @@ FRAME_RETURNERS = frozenset(
         ("inspect.py", "getinnerframes"),
         ("traceback.py", "walk_stack"),
         ("traceback.py", "walk_tb"),
+        ("traceback.py", "format_stack"),  # it keeps text only; its caller decides
+        ("traceback.py", "extract_stack"),
+        ("traceback.py", "extract"),
+        ("traceback.py", "_extract_from_extended_frame_gen"),
+        ("traceback.py", "<genexpr>"),
         ("__init__.py", "<lambda>"),  # logging.currentframe
     }
 )
@@ -110,6 +115,9 @@ SAFE_FRAME_CONSUMERS = frozenset(
         ("warnings.py", "_next_external_frame"),
         ("dataclasses.py", "make_dataclass"),
         ("abc.py", "__new__"),
+        # torch.cuda queues its lazy seeding with the formatted stack (text, for an error
+        # message): torch.manual_seed in honest code, on a machine with or without CUDA.
+        ("__init__.py", "_lazy_call"),
     }
 )
 # Library code that changes the class of an object of its own kind (a LazyLinear becomes a
@@ -502,6 +510,7 @@ HOOK_CANARIES = {
     "class T(torch.nn.Linear):\n    pass\n"
     "torch.nn.Linear(2, 2).weight.__class__ = T",
     "importing the grader": "import grader",
+    "traceback.format_stack": "import traceback\ntraceback.format_stack()",
 }
 HONEST_CANARIES = (
     "import collections\ncollections.namedtuple('Point', 'x y')",
@@ -509,6 +518,7 @@ HONEST_CANARIES = (
     "import dataclasses\n@dataclasses.dataclass\nclass D:\n    a: int = 1",
     "import enum\nenum.Enum('Colour', 'red green')",
     "import torch\nfrom torch import nn\nm = nn.LazyLinear(3)\nm(torch.zeros(2, 4))",
+    "import torch\ntorch.manual_seed(0)",
 )
 
 
