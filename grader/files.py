@@ -31,15 +31,7 @@ def read_without_links(steps: list[str], limit: int) -> bytes:
             fds.append(os.open(part, os.O_PATH | os.O_DIRECTORY | flags, dir_fd=fds[-1]))
         fd = os.open(steps[-1], flags | os.O_NONBLOCK, dir_fd=fds[-1])
         fds.append(fd)
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise FileUnreadable("it is not a regular file")
-        if info.st_nlink != 1:
-            raise FileUnreadable("it is a hard link to another file")
-        if info.st_size > limit:
-            raise FileUnreadable(
-                f"it is {info.st_size} bytes, more than the {limit} the grader reads"
-            )
+        _refuse_unless_plain(os.fstat(fd), limit)
         chunks, size = [], 0
         while chunk := os.read(fd, min(1 << 20, limit + 1 - size)):
             chunks.append(chunk)
@@ -58,6 +50,16 @@ def read_without_links(steps: list[str], limit: int) -> bytes:
             os.close(fd)
 
 
+def _refuse_unless_plain(info: os.stat_result, limit: int) -> None:
+    """A regular file of one link and at most ``limit`` bytes, or FileUnreadable saying why."""
+    if not stat.S_ISREG(info.st_mode):
+        raise FileUnreadable("it is not a regular file")
+    if info.st_nlink != 1:
+        raise FileUnreadable("it is a hard link to another file")
+    if info.st_size > limit:
+        raise FileUnreadable(f"it is {info.st_size} bytes, more than the {limit} the grader reads")
+
+
 def _read_checked_steps(steps: list[str], limit: int) -> bytes:
     """Where the system cannot open a folder without following it (no ``O_PATH``): the same
     refusals, each name after ``steps[0]`` checked with ``lstat`` first. Only the portable
@@ -70,15 +72,7 @@ def _read_checked_steps(steps: list[str], limit: int) -> bytes:
             path = os.path.join(path, part)
             if stat.S_ISLNK(os.lstat(path).st_mode):
                 raise FileUnreadable("a link stands where the file or its folder should be")
-        info = os.lstat(path)
-        if not stat.S_ISREG(info.st_mode):
-            raise FileUnreadable("it is not a regular file")
-        if info.st_nlink != 1:
-            raise FileUnreadable("it is a hard link to another file")
-        if info.st_size > limit:
-            raise FileUnreadable(
-                f"it is {info.st_size} bytes, more than the {limit} the grader reads"
-            )
+        _refuse_unless_plain(os.lstat(path), limit)
         with open(path, "rb") as f:
             data = f.read(limit + 1)
     except FileNotFoundError:

@@ -264,3 +264,25 @@ def test_one_cell_checks_a_notebooks_own_definitions(folder: Path, code: int) ->
     assert "modules.MLP" in proc.stdout and "points on the public checks" in proc.stdout
     if code:
         assert "not attempted" in proc.stdout
+
+
+@pytest.mark.parametrize("reader", ["read_without_links", "_read_checked_steps"])
+def test_both_file_readers_refuse_links_hard_links_and_large_files(
+    tmp_path: Path, reader: str
+) -> None:
+    """Does the reader without O_PATH (macOS, Windows: the portable transport's) refuse what the
+    Linux one refuses: a symbolic link, a hard link, a file over the limit; and read a plain file?"""
+    from grader import files
+
+    read = getattr(files, reader)
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "plain").write_bytes(b"xyz")
+    (folder / "large").write_bytes(b"x" * 11)
+    (folder / "link").symlink_to(folder / "plain")
+    (folder / "original").write_bytes(b"abc")
+    os.link(folder / "original", folder / "hard")
+    assert read([str(tmp_path), "files", "plain"], 10) == b"xyz"
+    for name, reason in (("link", "link"), ("hard", "hard link"), ("large", "more than")):
+        with pytest.raises(files.FileUnreadable, match=reason):
+            read([str(tmp_path), "files", name], 10)
