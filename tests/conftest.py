@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import subprocess
 import time
@@ -60,8 +59,6 @@ class AdversarialRun:
     results_path: Path
     results_text: str
     listener: socket.socket
-    free_before: int
-    free_after: int
     class_dir: Path
 
 
@@ -91,11 +88,9 @@ def adversarial(tmp_path_factory: pytest.TempPathFactory) -> AdversarialRun:
         write_submission(
             class_dir / path.stem, {**solutions, section: with_appended(code, section)}
         )
-    free_before = shutil.disk_usage(root).free
     proc = run_grader(
         "grade", str(class_dir), "--device", "cpu", "--json", str(results_path), "--timeout", "1"
     )
-    free_after = shutil.disk_usage(root).free
     assert proc.returncode == 0, f"grader exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
     time.sleep(1.0)  # a surviving daemon would have overwritten the results by now
     text = results_path.read_text()
@@ -105,7 +100,5 @@ def adversarial(tmp_path_factory: pytest.TempPathFactory) -> AdversarialRun:
         results_path=results_path,
         results_text=text,
         listener=listener,
-        free_before=free_before,
-        free_after=free_after,
         class_dir=class_dir,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 from xml.etree import ElementTree
@@ -29,6 +30,7 @@ from support import (
 )
 
 from grader.curriculum import users_of
+from grader.policy import SandboxPolicy
 
 GRADED_ITEMS = sorted(set(registered_checks().values()))
 
@@ -167,12 +169,15 @@ def test_no_signal_reached_another_process(adversarial) -> None:
 
 
 def test_disk_filling_stayed_in_the_child(adversarial) -> None:
-    """Did filling the disk consume at most the child's own small /tmp, not the host's disk?"""
-    assert adversarial.free_before - adversarial.free_after < 32 * 2**20
+    """Did filling the disk stop at the child's own small /tmp (the case says how many MB it could
+    write), not the host's disk? (Read from the case's own count, not from the host's free space,
+    which anything else on the machine changes.)"""
     feedback = _first_failure(items(adversarial.results["fill_disk"])["modules.chimera"])[
         "feedback"
     ]
-    assert "disk full after" in feedback
+    written = re.search(r"disk full after (\d+) MB", feedback)
+    assert written, feedback
+    assert int(written.group(1)) <= SandboxPolicy().tmp_bytes >> 20
 
 
 PUBLIC_ONLY = """

@@ -203,7 +203,7 @@ def outcomes(registered, kind, *, passed=False):
 
 
 def test_every_item_is_listed_in_curriculum_order():
-    """Does the result list all 42 items in curriculum order, graded or not?"""
+    """Does the result list every curriculum item, in curriculum order, graded or not?"""
     registered = registered_modules()
     submission = build(outcomes(registered, PASSED, passed=True))
     assert [i.id for i in submission.exercises] == [item.id for item in ITEMS]
@@ -315,7 +315,7 @@ def test_to_json_has_the_documented_keys():
     ]
     assert data["submission"] == "alice" and data["device"] == "cpu"
     assert data["timing"] == {"total": 1.25}
-    assert isinstance(data["exercises"], list) and len(data["exercises"]) == 42
+    assert isinstance(data["exercises"], list) and len(data["exercises"]) == len(ITEMS)
     for exercise in data["exercises"]:
         assert list(exercise) == ["id", "score", "max_score", "status", "message", "checks"]
         assert isinstance(exercise["checks"], list)
