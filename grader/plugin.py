@@ -278,7 +278,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _standalone_session(config: pytest.Config) -> GradingSession:
-    from grader import runner, sources
+    from grader import sources
+    from grader.opener import TransportOpener, resolve_device
+    from grader.policy import SandboxPolicy
 
     path = config.getoption("--grader-submission")
     if not path:
@@ -287,9 +289,9 @@ def _standalone_session(config: pytest.Config) -> GradingSession:
         _, submissions = sources.discover(path)
     except FileNotFoundError:
         raise pytest.UsageError(f"--grader-submission: {path} does not exist") from None
-    device = runner.resolve_device(_setting(config, "device", ("cpu", "cuda", "auto")))
+    device = resolve_device(_setting(config, "device", ("cpu", "cuda", "auto")))
     transport = config.getoption("--grader-transport") or "sandbox"
-    opener = runner.TransportOpener(transport, device)
+    opener = TransportOpener(transport, device)
     config._grader_cleanup = opener  # type: ignore[attr-defined]
     return GradingSession(
         submissions,
@@ -298,7 +300,7 @@ def _standalone_session(config: pytest.Config) -> GradingSession:
         profile=_setting(config, "profile", PROFILES),
         visibility=config.getoption("--grader-visibility") or "all",
         seed=config.getoption("--grader-seed") or 0,
-        submission_budget=runner.GradeOptions().policy.submission_timeout,
+        submission_budget=SandboxPolicy().submission_timeout,
     )
 
 

@@ -36,7 +36,7 @@ pytest.importorskip(
 )
 
 from grader import curriculum
-from grader.nbgrader import handin, release
+from grader.nbgrader import handin, release, tool_environment
 
 pytestmark = pytest.mark.nbgrader_roundtrip
 
@@ -69,7 +69,7 @@ def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess[str]:
         cwd=course,
         capture_output=True,
         text=True,
-        env=release.tool_environment(),
+        env=tool_environment(),
         timeout=1800,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]

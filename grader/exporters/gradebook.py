@@ -25,7 +25,7 @@ import io
 from collections.abc import Sequence
 
 from grader.curriculum import ITEMS
-from grader.exporters import clean, clean_result, considered, write_text
+from grader.exporters.common import clean, clean_result, considered, write_text
 from grader.results import SubmissionResult
 
 LAYOUTS = ("default", "canvas")

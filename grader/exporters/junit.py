@@ -15,7 +15,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from grader.exporters import clean, clean_result, considered, student_feedback, write_text
+from grader.exporters.common import clean, clean_result, considered, student_feedback, write_text
 from grader.results import SKIPPED, SubmissionResult
 
 # Characters XML 1.0 cannot hold (student output may contain them).

@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Sequence
 
-from grader.exporters import clean_result, considered, counted, per_student_paths, write_text
+from grader.exporters.common import clean_result, considered, counted, per_student_paths, write_text
 from grader.results import GRADED, SubmissionResult
 
 _ACTIVE = re.compile(r"([\\`*_\[\]<>|&~])")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from grader.exporters import (
+from grader.exporters.common import (
     clean_result,
     clip,
     considered,

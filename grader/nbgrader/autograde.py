@@ -215,7 +215,7 @@ def autograde(
     from nbgrader.apps import AutogradeApp
     from traitlets.config import Config
 
-    from grader.nbgrader.release import tool_environment
+    from grader.nbgrader import tool_environment
     from grader.runner import GradeOptions, resolve_device
     from grader.sandbox.client import Zygote
 

@@ -27,6 +27,7 @@ import warnings
 from dataclasses import dataclass
 
 from grader import curriculum
+from grader.nbgrader import tool_environment
 from grader.results import Check
 
 SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -413,15 +414,6 @@ def nbgrader(course_dir: str, *args: str, quiet: bool = False) -> subprocess.Com
         text=True,
         env=tool_environment(),
     )
-
-
-def tool_environment() -> dict[str, str]:
-    """The environment with this Python's scripts first on PATH: nbgrader runs ``alembic`` (its
-    database migrations) as a command, and the kernel must be this Python's."""
-    env = dict(os.environ)
-    scripts = os.path.dirname(sys.executable)
-    env["PATH"] = scripts + os.pathsep + env.get("PATH", "")
-    return env
 
 
 def release(
