@@ -233,7 +233,7 @@ class ChildTransport:
             reason = (
                 source.problem
                 if source is not None and source.problem
-                else f"{section}.py not found in the submission"
+                else errors.section_not_found(section)
             )
             self.failed[section] = errors.SectionUnavailable(section, reason)
             raise self.failed[section]

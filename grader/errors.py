@@ -244,3 +244,8 @@ class SandboxUnavailable(GradingFailure):
 
 class GraderError(Exception):
     """The grader itself could not do its job (not the student's fault)."""
+
+
+def section_not_found(section: str) -> str:
+    """The one wording of a section file the submission does not have (composed here only)."""
+    return f"{section}.py not found in the submission"

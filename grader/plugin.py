@@ -195,7 +195,7 @@ class GradingSession:
         source = self.submissions[name]
         for section, file in source.sections.items():
             if file.text is None and section not in problems:
-                problems[section] = file.problem or f"{section}.py not found in the submission"
+                problems[section] = file.problem or errors.section_not_found(section)
         elapsed = time.monotonic() - self.started.get(name, time.monotonic())
         result = build_submission_result(
             name,
@@ -203,6 +203,7 @@ class GradingSession:
             registered=self.registered,
             selected=self.selected,
             section_problems=problems,
+            absent_sections={s for s, f in source.sections.items() if f.absent},
             device=self.device,
             sandbox=info,
             timing={"seconds": round(elapsed, 3), "replayed_checks": self.replayed.get(name, 0)},

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from grader import errors
-from grader.curriculum import ITEMS, Item
+from grader.curriculum import ITEMS, ITEMS_BY_ID, SECTIONS, Item
 
 # Item statuses, in the words the table shows.
 GRADED = "graded"
@@ -159,6 +159,7 @@ def score_item(
     selected: bool,
     has_checks: bool,
     section_problem: str | None,
+    section_absent: bool = False,
 ) -> ItemResult:
     """The one scoring rule: an item's score is the sum of the points of its passing checks."""
     if not selected:
@@ -171,7 +172,7 @@ def score_item(
     score = _round(sum(c.points for c in ran))
     max_score = _round(sum(c.max_points for c in ran))
     if section_problem is not None:
-        status = MISSING if "not found" in section_problem else UNAVAILABLE
+        status = MISSING if section_absent else UNAVAILABLE
         return ItemResult(item.id, 0.0, max_score, status, section_problem, tuple(checks))
     kinds = {c.kind for c in ran}  # a passing check's kind is "passed"
     if GRADER_ERROR in kinds:
@@ -194,12 +195,14 @@ def build_submission_result(
     registered: dict[str, list[Check]],
     selected: set[str],
     section_problems: dict[str, str],
+    absent_sections: Iterable[str] = (),
     device: str,
     sandbox: dict[str, Any],
     timing: dict[str, float],
     problem: str | None = None,
 ) -> SubmissionResult:
     """Assemble every item (in curriculum order) from the check results of one submission."""
+    absent = set(absent_sections)
     by_item: dict[str, list[CheckResult]] = {}
     for result in results:
         by_item.setdefault(result.item, []).append(result)
@@ -215,6 +218,7 @@ def build_submission_result(
                 selected=item.id in selected,
                 has_checks=bool(registered.get(item.id)),
                 section_problem=section_problems.get(item.section),
+                section_absent=item.section in absent,
             )
         )
     considered = [i for i in items if i.status not in (NOT_SELECTED, NOT_GRADED_YET)]
@@ -246,11 +250,18 @@ def _ungradable_message(items: Sequence[ItemResult]) -> str:
     reasons = list(dict.fromkeys(i.message for i in items if i.message))
     if not reasons:
         return "nothing could be graded"
-    absent = [r for r in reasons if "not found" in r and "found instead" not in r]
+    # Plain absences (nothing of the section found, nothing like it either): status and the one
+    # wording compared, never a message searched.
+    plain = {
+        ITEMS_BY_ID[i.id].section
+        for i in items
+        if i.status == MISSING and i.message == errors.section_not_found(ITEMS_BY_ID[i.id].section)
+    }
+    absent = [errors.section_not_found(s) for s in SECTIONS if s in plain]
     real = [r for r in reasons if r not in absent]
     parts = real[:4] + ([f"and {len(real) - 4} more"] if len(real) > 4 else [])
     if absent and real:
-        files = [r.split(" not found", 1)[0] for r in absent]
+        files = [f"{s}.py" for s in SECTIONS if s in plain]
         parts.append("no other section file was found (" + ", ".join(files) + ")")
     elif absent:
         parts.extend(absent[:4])

@@ -228,6 +228,7 @@ def _finish_unchecked(
                 section_problems={
                     s: f.problem or "" for s, f in source.sections.items() if f.text is None
                 },
+                absent_sections={s for s, f in source.sections.items() if f.absent},
                 device=device,
                 sandbox={},
                 timing={"seconds": 0.0},

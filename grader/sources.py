@@ -20,7 +20,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 
-from grader import notebooks
+from grader import errors, notebooks
 from grader.curriculum import SECTIONS
 
 MAX_SOURCE_BYTES = 1 << 20
@@ -47,6 +47,8 @@ class SectionFile:
     """The source, when it could be read."""
     problem: str | None = None
     """Why there is no usable source (missing, too large, not UTF-8, a broken notebook, a link)."""
+    absent: bool = False
+    """No file of this section was found (``problem`` then says so, and what was found instead)."""
     notes: tuple[str, ...] = ()
     """What the student should know about how it was read (notebooks: magics not run, ...)."""
 
@@ -281,7 +283,8 @@ def read_file_submission(path: str) -> SubmissionSource:
     base = os.path.basename(path)
     section = section_of(base)
     sections = {
-        s: SectionFile(s, f"{s}.py", None, f"{s}.py not found in the submission") for s in SECTIONS
+        s: SectionFile(s, f"{s}.py", None, errors.section_not_found(s), absent=True)
+        for s in SECTIONS
     }
     if section is not None and base.lower().endswith(".ipynb"):
         sections[section] = read_notebook_section(path, section, filename=base)
@@ -319,12 +322,11 @@ def read_section(
             return read_notebook_section(path, section, filename=name)
         text, problem = _read_text(path, name, MAX_SOURCE_BYTES)
         return SectionFile(section, name, text, problem)
-    filename = f"{section}.py"
-    problem = f"{filename} not found in the submission"
+    problem = errors.section_not_found(section)
     similar = [name for name in stray if resembles(name) == section]
     if similar:
         problem += f" ({found_instead(similar)})"
-    return SectionFile(section, filename, None, problem)
+    return SectionFile(section, f"{section}.py", None, problem, absent=True)
 
 
 def read_notebook_section(path: str, section: str, filename: str | None = None) -> SectionFile:

@@ -173,11 +173,7 @@ class InProcessTransport:
             raise self.failed[section]
         source = self.sources.get(section)
         if source is None or source.text is None:
-            reason = (
-                source.problem
-                if source is not None
-                else f"{section}.py not found in the submission"
-            )
+            reason = source.problem if source is not None else errors.section_not_found(section)
             self.failed[section] = errors.SectionUnavailable(section, reason)
             raise self.failed[section]
         reply = wire.decode(

@@ -38,9 +38,14 @@ def result(name="test_a", *, passed=False, points=None, max_points=2.0, kind=Non
     )
 
 
-def score(checks, *, selected=True, has_checks=True, section_problem=None):
+def score(checks, *, selected=True, has_checks=True, section_problem=None, absent=False):
     return score_item(
-        MLP, checks, selected=selected, has_checks=has_checks, section_problem=section_problem
+        MLP,
+        checks,
+        selected=selected,
+        has_checks=has_checks,
+        section_problem=section_problem,
+        section_absent=absent,
     )
 
 
@@ -63,20 +68,27 @@ def test_an_item_without_checks_is_not_graded_yet():
 
 
 @pytest.mark.parametrize(
-    ("problem", "status"),
+    ("problem", "absent", "status"),
     [
-        ("modules.py not found in the submission", MISSING),
-        ("modules.py is a symbolic link", UNAVAILABLE),
-        ("importing modules.py raised SyntaxError", UNAVAILABLE),
+        ("modules.py not found in the submission", True, MISSING),
+        ("modules.py is a symbolic link", False, UNAVAILABLE),
+        ("importing modules.py raised SyntaxError", False, UNAVAILABLE),
+        # The status comes from the fact, never from the words: a file that is there but whose
+        # import says "not found" is unavailable, not missing.
+        (
+            "importing modules.py raised ModuleNotFoundError: 'helpers' not found",
+            False,
+            UNAVAILABLE,
+        ),
     ],
 )
-def test_a_section_problem_scores_zero_out_of_the_full_points(problem, status):
+def test_a_section_problem_scores_zero_out_of_the_full_points(problem, absent, status):
     """Does a missing (or unloadable) section give 0 out of the item's full points, with the reason?"""
     checks = [
         result("test_a", max_points=2.0, kind="section unavailable"),
         result("test_b", max_points=3.0, kind="section unavailable"),
     ]
-    item = score(checks, section_problem=problem)
+    item = score(checks, section_problem=problem, absent=absent)
     assert item.status == status
     assert (item.score, item.max_score) == (0.0, 5.0)
     assert item.message == problem
@@ -85,7 +97,9 @@ def test_a_section_problem_scores_zero_out_of_the_full_points(problem, status):
 
 def test_a_section_problem_outranks_passing_checks():
     """Does a section problem zero the item even if some check claims it passed?"""
-    item = score([result(passed=True)], section_problem="modules.py not found in the submission")
+    item = score(
+        [result(passed=True)], section_problem="modules.py not found in the submission", absent=True
+    )
     assert (item.score, item.max_score, item.status) == (0.0, 2.0, MISSING)
 
 
@@ -179,12 +193,15 @@ def registered_modules() -> dict[str, list[Check]]:
 
 def build(results, *, registered=None, selected=None, section_problems=None, problem=None):
     registered = registered_modules() if registered is None else registered
+    problems = section_problems or {}
     return build_submission_result(
         "alice",
         results,
         registered=registered,
         selected={item.id for item in ITEMS} if selected is None else selected,
-        section_problems=section_problems or {},
+        section_problems=problems,
+        # As sources.py marks them: a section whose file was not found at all.
+        absent_sections={s for s, text in problems.items() if text.startswith(f"{s}.py not found")},
         device="cpu",
         sandbox={"transport": "in-process", "protected": False},
         timing={"total": 1.25},

@@ -47,8 +47,10 @@ def test_a_folder_with_a_section_file_is_one_submission(tmp_path):
     assert list(submission.sections) == list(SECTIONS)
     assert submission.found == ["modules"]
     assert submission.sections["modules"] == SectionFile("modules", "modules.py", MODULES)
+    assert submission.sections["modules"].absent is False
     for section in SECTIONS[1:]:
         assert_unreadable(submission.sections[section], f"{section}.py not found")
+        assert submission.sections[section].absent is True  # the fact results read, not the text
     assert submission.problem is None
 
 
