@@ -223,3 +223,73 @@ def lazy_net(spec: dict[str, Any], device: str) -> nn.Module:
     if spec["pair"] is not None:
         net = TwoInputs(spec["pair"], net).to(device)
     return net
+
+
+# -- networks from specs, as the checks (parent) and the probes (child) both build them ----------------------------------------------
+
+
+def build_net(spec: Node) -> tuple[nn.Module, list[nn.Module | None]]:
+    """Build a spec around nn.Sequential; a seq node with ``"names"`` gets those child names."""
+    registry: list[nn.Module | None] = []
+    net = build(spec, nn.Sequential, registry)
+    counter = [0]
+
+    def rename(node: Node) -> None:
+        if node["kind"] == "ref":
+            return
+        slot = counter[0]
+        counter[0] += 1
+        if node["kind"] != "seq":
+            return
+        for child in node["items"]:
+            rename(child)
+        names = node.get("names")
+        module = registry[slot]
+        if names and module is not None:
+            children = list(module._modules.values())
+            module._modules.clear()
+            for name, child in zip(names, children):
+                module._modules[name] = child
+
+    rename(spec)
+    return net, registry
+
+
+LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
+    "mse": nn.MSELoss(),
+    "huber": nn.HuberLoss(delta=0.5),
+    "sum of squares": lambda out, y: ((out - y) ** 2).sum(),
+}
+
+
+def describe_net(node: Node, paths: dict[int, str] | None = None) -> str:
+    """How a student would write the network; children with names show them ('block 0': …); a
+    module used twice is named by its place in the net (``net.block 1 again``)."""
+    if paths is None:
+        paths = module_paths(node)
+    if node["kind"] != "seq":
+        return describe(node, "Sequential", paths)
+    names = node.get("names") or [None] * len(node["items"])
+    parts = [
+        describe_net(child, paths) if name is None else f"{name!r}: {describe_net(child, paths)}"
+        for name, child in zip(names, node["items"])
+    ]
+    return "Sequential(" + ", ".join(parts) + ")"
+
+
+class _Scaled(nn.Module):
+    """A module with a persistent and a non-persistent buffer of its own."""
+
+    def __init__(self, inner: nn.Module, width: int) -> None:
+        super().__init__()
+        self.inner = inner
+        self.register_buffer("scale", torch.linspace(0.5, 1.5, width))
+        self.register_buffer("shift", torch.linspace(-0.1, 0.1, width), persistent=False)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.inner(X) * self.scale + self.shift
+
+
+def scaled_net(spec: Node, width: int) -> nn.Module:
+    """The stack of ``spec`` (eval mode) followed by a per-feature scale and shift held in buffers."""
+    return _Scaled(build(spec, nn.Sequential, []), width).eval()

@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 from grader import strategies as gs
 from grader.compare import Expect
 from grader.errors import describe
+from grader.gpu_terms import COPYING_CONSTRUCTORS, HOST_READS, render
 from grader.plugin import check
-from grader.probes.gpus import COPYING_CONSTRUCTORS, HOST_READS, render, scaled_net
+from grader.specs import scaled_net
 from grader.submission import Submission
 
 counts = st.integers(0, 8)

@@ -26,7 +26,7 @@ from grader import strategies as gs
 from grader.compare import Expect
 from grader.errors import describe
 from grader.plugin import check
-from grader.probes.parameters import LOSSES, build_net, describe_net
+from grader.specs import LOSSES, build_net, describe_net
 from grader.submission import Submission
 
 # -- networks with buffers, shared layers and frozen parameters -------------------------------

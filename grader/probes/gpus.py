@@ -17,26 +17,11 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 
 from grader import specs
+from grader.gpu_terms import COPYING_CONSTRUCTORS, HOST_READS, render
 from grader.probes import ProbeContext, probe
 from grader.schema import TENSOR, ListOf, Optional, TupleOf
 
 SECTION = "gpus"
-
-
-def render(value: Any) -> str:
-    """A result as plain text: 'torch.device("cuda:1")', 'int 3', 'list [...]', 'str "cuda:0"'."""
-    kind = type(value)
-    if kind is torch.device:
-        return f'torch.device("{value}")'
-    if kind is int:
-        return f"int {value}"
-    if kind is list or kind is tuple:
-        return f"{kind.__name__} [" + ", ".join(render(v) for v in value[:20]) + "]"
-    if kind is str:
-        return f"str {value[:40]!r}"
-    if kind is bool:
-        return f"bool {value}"
-    return f"a {kind.__name__}"
 
 
 def simulated(count: int, module: types.ModuleType | None = None) -> list[tuple[Any, str, Any]]:
@@ -79,24 +64,6 @@ def simulated_calls(
 # -- to_device ---------------------------------------------------------------------------------
 
 
-class _Scaled(nn.Module):
-    """A module with a persistent and a non-persistent buffer of its own."""
-
-    def __init__(self, inner: nn.Module, width: int) -> None:
-        super().__init__()
-        self.inner = inner
-        self.register_buffer("scale", torch.linspace(0.5, 1.5, width))
-        self.register_buffer("shift", torch.linspace(-0.1, 0.1, width), persistent=False)
-
-    def forward(self, X: torch.Tensor) -> torch.Tensor:
-        return self.inner(X) * self.scale + self.shift
-
-
-def scaled_net(spec: specs.Node, width: int) -> nn.Module:
-    """The stack of ``spec`` (eval mode) followed by a per-feature scale and shift held in buffers."""
-    return _Scaled(specs.build(spec, nn.Sequential, []), width).eval()
-
-
 TENSOR_INFO = TupleOf(str, str, str, bool)
 
 
@@ -114,7 +81,7 @@ def to_device(
 ) -> dict[str, Any]:
     """Build the net on the CPU, to_device(net, device); where each tensor is, and the output."""
     fn = ctx.definition(SECTION, "to_device")
-    net = scaled_net(spec, width)
+    net = specs.scaled_net(spec, width)
     target = torch.device(device)
     result = ctx.run(f'to_device(net, torch.device("{device}"))', fn, net, target)
     tensors = [
@@ -139,10 +106,6 @@ def to_device(
 # -- norms_on_device ---------------------------------------------------------------------------
 
 # Reading a value back to the host: each of these waits for the device to finish.
-HOST_READS = {"item", "tolist", "numpy", "cpu", "__float__", "__int__", "__bool__", "__index__"}
-# Constructors that copy their data through the host: given device tensors (torch.tensor of a list
-# of 0-d norms), they read each one back, inside PyTorch's C++, one read per tensor.
-COPYING_CONSTRUCTORS = {"tensor", "as_tensor", "asarray", "new_tensor"}
 PRODUCTS = {"matmul", "__matmul__", "__rmatmul__", "mm", "bmm", "einsum", "tensordot", "mv"}
 
 

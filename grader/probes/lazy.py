@@ -12,7 +12,7 @@ from torch import nn
 
 from grader import specs
 from grader.probes import ProbeContext, probe
-from grader.probes.modules import PARAMETER, parameter_report
+from grader.probes.common import PARAMETER, parameter_report
 from grader.schema import TENSOR, ListOf, Optional, TupleOf
 
 SECTION = "lazy"

@@ -9,13 +9,13 @@ from torch import nn
 
 from grader import specs
 from grader.probes import ProbeContext, probe
-from grader.schema import TENSOR, ListOf, Optional, TupleOf, TupleOfAny
+from grader.probes.common import PARAMETER, parameter_report
+from grader.schema import TENSOR, ListOf, Optional, TupleOf
 
 SECTION = "modules"
 
 # Reply shapes (validated in the parent before a check reads a reply).
 LAZY_INFO = {"present": bool, "type": str, "lazy": bool, "out_features": Optional(int)}
-PARAMETER = {"name": str, "shape": Optional(TupleOfAny(int)), "value": Optional(TENSOR)}
 WEIGHT_AND_BIAS = TupleOf(TENSOR, Optional(TENSOR))
 IDENTITY = {
     "parameters": ListOf(TupleOf(str, int, str)),
@@ -38,26 +38,6 @@ def as_tensor(ctx: ProbeContext, what: str, value: Any) -> torch.Tensor:
     if not isinstance(value, torch.Tensor):
         raise ctx.invalid(what, f"returned a {type(value).__name__}, expected a tensor")
     return value.detach()
-
-
-def parameter_report(ctx: ProbeContext, what: str, module: nn.Module) -> list[dict[str, Any]]:
-    """``named_parameters()`` as plain data: name, shape and value (both None while lazy)."""
-    entries = ctx.run(f"{what}.named_parameters()", lambda: list(module.named_parameters()))
-    report = []
-    for name, param in entries:
-        if not isinstance(param, torch.Tensor):
-            raise ctx.invalid(
-                what, f"named_parameters() yielded a {type(param).__name__} for {name!r}"
-            )
-        lazy = isinstance(param, nn.parameter.UninitializedParameter)
-        report.append(
-            {
-                "name": str(name),
-                "shape": None if lazy else tuple(param.shape),
-                "value": None if lazy else param.detach().clone(),
-            }
-        )
-    return report
 
 
 def state_dict_keys(ctx: ProbeContext, what: str, module: nn.Module) -> list[str]:

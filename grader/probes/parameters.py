@@ -8,15 +8,15 @@ also use to build the same network in the parent.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import torch
 from torch import nn
 
 from grader import specs
-from grader.errors import SAFE_EXCEPTION_NAMES
 from grader.probes import ProbeContext, probe
+from grader.probes.common import attempt, require_tensor, safe_type
 from grader.schema import TENSOR, ListOf, Optional, TupleOf, TupleOfAny
 
 SECTION = "parameters"
@@ -36,84 +36,6 @@ RAISED = {
 }
 """What a call raised: its type (a safe name), and its message and the student's own lines (shown
 in public feedback only)."""
-
-
-# -- networks from specs (used by the checks too) ----------------------------------------------
-
-
-def build_net(spec: specs.Node) -> tuple[nn.Module, list[nn.Module | None]]:
-    """Build a spec around nn.Sequential; a seq node with ``"names"`` gets those child names."""
-    registry: list[nn.Module | None] = []
-    net = specs.build(spec, nn.Sequential, registry)
-    counter = [0]
-
-    def rename(node: specs.Node) -> None:
-        if node["kind"] == "ref":
-            return
-        slot = counter[0]
-        counter[0] += 1
-        if node["kind"] != "seq":
-            return
-        for child in node["items"]:
-            rename(child)
-        names = node.get("names")
-        module = registry[slot]
-        if names and module is not None:
-            children = list(module._modules.values())
-            module._modules.clear()
-            for name, child in zip(names, children):
-                module._modules[name] = child
-
-    rename(spec)
-    return net, registry
-
-
-LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
-    "mse": nn.MSELoss(),
-    "huber": nn.HuberLoss(delta=0.5),
-    "sum of squares": lambda out, y: ((out - y) ** 2).sum(),
-}
-
-
-def _safe_type(exc: BaseException) -> str:
-    name = type(exc).__name__
-    return name if name in SAFE_EXCEPTION_NAMES else "another exception"
-
-
-def _attempt(ctx: ProbeContext, what: str, fn: Callable[..., Any], *args: Any) -> tuple[Any, Any]:
-    """Call student code that may raise on purpose: (result, None) or (None, the exception).
-    A stub's NotImplementedError and exits still end the probe as usual."""
-
-    def attempt() -> tuple[Any, Any]:
-        try:
-            return fn(*args), None
-        except NotImplementedError:
-            raise
-        except Exception as exc:
-            return None, exc
-
-    return ctx.run(what, attempt)
-
-
-def _tensor(ctx: ProbeContext, what: str, value: Any) -> torch.Tensor:
-    if not isinstance(value, torch.Tensor):
-        raise ctx.invalid(what, f"returned a {type(value).__name__} where a tensor was due")
-    return value
-
-
-def describe_net(node: specs.Node, paths: dict[int, str] | None = None) -> str:
-    """How a student would write the network; children with names show them ('block 0': …); a
-    module used twice is named by its place in the net (``net.block 1 again``)."""
-    if paths is None:
-        paths = specs.module_paths(node)
-    if node["kind"] != "seq":
-        return specs.describe(node, "Sequential", paths)
-    names = node.get("names") or [None] * len(node["items"])
-    parts = [
-        describe_net(child, paths) if name is None else f"{name!r}: {describe_net(child, paths)}"
-        for name, child in zip(names, node["items"])
-    ]
-    return "Sequential(" + ", ".join(parts) + ")"
 
 
 def structure(module: Any) -> dict[str, Any]:
@@ -139,7 +61,7 @@ def _forward(ctx: ProbeContext, what: str, module: Any, X: torch.Tensor) -> torc
     if isinstance(module, nn.Module) and ctx.device != "cpu":
         ctx.run(f"{what.removesuffix('.forward')}.to({ctx.device!r})", module.to, ctx.device)
     with torch.no_grad():
-        return _tensor(ctx, what, ctx.run(what, module, X)).detach().clone()
+        return require_tensor(ctx, what, ctx.run(what, module, X)).detach().clone()
 
 
 # -- layer_state, parameter_shapes, count_parameters -------------------------------------------
@@ -154,8 +76,8 @@ def layer_state(ctx: ProbeContext, cases: list[dict[str, Any]]) -> list[list[Any
     fn = ctx.definition(SECTION, "layer_state")
     report = []
     for case in cases:
-        net, _ = build_net(case["net"])
-        what = f"layer_state({describe_net(case['net'])}, {case['i']})"
+        net, _ = specs.build_net(case["net"])
+        what = f"layer_state({specs.describe_net(case['net'])}, {case['i']})"
         state = ctx.run(what, fn, net, case["i"])
         if not isinstance(state, Mapping):
             raise ctx.invalid(what, f"returned a {type(state).__name__}, expected a dict")
@@ -163,7 +85,7 @@ def layer_state(ctx: ProbeContext, cases: list[dict[str, Any]]) -> list[list[Any
         for key, value in ctx.run(what, list, state.items()):
             if not isinstance(key, str):
                 raise ctx.invalid(what, f"has a key of type {type(key).__name__}")
-            value = _tensor(ctx, what, value)
+            value = require_tensor(ctx, what, value)
             entries.append((key, value.detach().clone(), bool(value.requires_grad)))
         report.append(entries)
     return report
@@ -178,8 +100,8 @@ def parameter_shapes(ctx: ProbeContext, nets: list[specs.Node]) -> list[list[Any
     fn = ctx.definition(SECTION, "parameter_shapes")
     report = []
     for spec in nets:
-        net, _ = build_net(spec)
-        what = f"parameter_shapes({describe_net(spec)})"
+        net, _ = specs.build_net(spec)
+        what = f"parameter_shapes({specs.describe_net(spec)})"
         result = ctx.run(what, fn, net)
         if not isinstance(result, (list, tuple)):
             raise ctx.invalid(what, f"returned a {type(result).__name__}, expected a list")
@@ -207,11 +129,11 @@ def count_parameters(ctx: ProbeContext, cases: list[dict[str, Any]]) -> list[Any
     fn = ctx.definition(SECTION, "count_parameters")
     report = []
     for case in cases:
-        net, _ = build_net(case["net"])
+        net, _ = specs.build_net(case["net"])
         flag = case["trainable_only"]
         args = (net,) if flag is None else (net, flag)
         call = "" if flag is None else f", trainable_only={flag}"
-        value = ctx.run(f"count_parameters({describe_net(case['net'])}{call})", fn, *args)
+        value = ctx.run(f"count_parameters({specs.describe_net(case['net'])}{call})", fn, *args)
         count = None
         if not isinstance(value, bool):  # an int, or any integral (numpy, a 0-d integer tensor)
             try:
@@ -358,7 +280,7 @@ def get_parameter(ctx: ProbeContext, cases: list[dict[str, Any]]) -> list[dict[s
     fn = ctx.definition(SECTION, "get_parameter")
     report = []
     for case in cases:
-        net, _ = build_net(case["net"])
+        net, _ = specs.build_net(case["net"])
         real = dict(net.named_parameters(remove_duplicate=False))
         found = []
         for name in case["names"]:
@@ -366,7 +288,7 @@ def get_parameter(ctx: ProbeContext, cases: list[dict[str, Any]]) -> list[dict[s
             found.append((name, got is real.get(name), type(got).__name__))
         bad = []
         for name, part in case["bad"]:
-            _, exc = _attempt(ctx, f"get_parameter(net, {name!r})", fn, net, name)
+            _, exc = attempt(ctx, f"get_parameter(net, {name!r})", fn, net, name)
             if exc is None:
                 raised = {
                     "type": None,
@@ -382,7 +304,7 @@ def get_parameter(ctx: ProbeContext, cases: list[dict[str, Any]]) -> list[dict[s
                     message = ""
                 shown, trace = ctx.exception_text(exc)
                 raised = {
-                    "type": _safe_type(exc),
+                    "type": safe_type(exc),
                     "is_key_error": isinstance(exc, KeyError),
                     "names_part": part in message,
                     "message": shown,
@@ -409,14 +331,14 @@ def gradients(ctx: ProbeContext, cases: list[dict[str, Any]]) -> list[dict[str, 
     fn = ctx.definition(SECTION, "gradients")
     report = []
     for case in cases:
-        net, _ = build_net(case["net"])
+        net, _ = specs.build_net(case["net"])
         net.to(ctx.device).eval()
         params = [p for _, p in net.named_parameters()]
         for param, grad in zip(params, case["before"]):
             param.grad = None if grad is None else grad.to(ctx.device).clone()
-        what = f"gradients({describe_net(case['net'])}, X, y, {case['loss']} loss)"
+        what = f"gradients({specs.describe_net(case['net'])}, X, y, {case['loss']} loss)"
         X, y = case["X"].to(ctx.device), case["y"].to(ctx.device)
-        result = ctx.run(what, fn, net, X, y, LOSSES[case["loss"]])
+        result = ctx.run(what, fn, net, X, y, specs.LOSSES[case["loss"]])
         if not isinstance(result, Mapping):
             raise ctx.invalid(what, f"returned a {type(result).__name__}, expected a dict")
         returned = []
@@ -424,7 +346,7 @@ def gradients(ctx: ProbeContext, cases: list[dict[str, Any]]) -> list[dict[str, 
             if not isinstance(name, str):
                 raise ctx.invalid(what, f"has a key of type {type(name).__name__}")
             if grad is not None:
-                grad = _tensor(ctx, what, grad).detach().clone()
+                grad = require_tensor(ctx, what, grad).detach().clone()
             returned.append((name, grad))
         after = [None if p.grad is None else p.grad.detach().clone() for p in params]
         report.append({"returned": returned, "after": after})

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from grader.probes import ProbeContext, probe
-from grader.probes.parameters import _attempt, _safe_type, _tensor
+from grader.probes.common import attempt, require_tensor, safe_type
 from grader.schema import TENSOR, ListOf, Optional, TupleOf, TupleOfAny
 
 SECTION = "tying"
@@ -88,7 +88,7 @@ def tied_mlp(
         "shared_shape": tuple(middle.weight.shape) if isinstance(middle, nn.Linear) else None,
     }
     ctx.run(f"{what}.to({ctx.device!r})", net.to, ctx.device)
-    y = _tensor(ctx, f"{what}.forward", ctx.run(f"{what}.forward", net, X.to(ctx.device)))
+    y = require_tensor(ctx, f"{what}.forward", ctx.run(f"{what}.forward", net, X.to(ctx.device)))
     if y.requires_grad:
         ctx.run(f"{what}(X).sum().backward()", y.sum().backward)
     report["output"] = y.detach().clone()
@@ -146,7 +146,7 @@ def _loss_and_grads(
     tensors = (encoder.weight, encoder.bias, bias)
     for t in tensors:
         t.grad = None
-    y = _tensor(ctx, f"{what}.forward", ctx.run(f"{what}.forward", net, X))
+    y = require_tensor(ctx, f"{what}.forward", ctx.run(f"{what}.forward", net, X))
     if y.requires_grad and y.shape == X.shape:
         ctx.run(f"{what}: loss.backward()", ((y - X) ** 2).sum().backward)
     grads = tuple(None if t.grad is None else t.grad.detach().clone() for t in tensors)
@@ -195,7 +195,7 @@ def autoencoder(
     for _ in range(steps):
         for p in params:
             p.grad = None
-        y = _tensor(ctx, f"{what}.forward", ctx.run(f"{what}.forward", net, X))
+        y = require_tensor(ctx, f"{what}.forward", ctx.run(f"{what}.forward", net, X))
         if not y.requires_grad or y.shape != X.shape:
             break
         ctx.run(f"{what}: loss.backward()", ((y - X) ** 2).sum().backward)
@@ -206,7 +206,9 @@ def autoencoder(
     report["trained"] = _values(*_autoencoder_parts(ctx, what, net))
     with torch.no_grad():
         trained_output = ctx.run(f"{what}.forward", net, X)
-    report["trained_output"] = _tensor(ctx, f"{what}.forward", trained_output).detach().clone()
+    report["trained_output"] = (
+        require_tensor(ctx, f"{what}.forward", trained_output).detach().clone()
+    )
     buffer = io.BytesIO()
     state = ctx.run(f"{what}.state_dict()", net.state_dict)
     torch.save(state, buffer)
@@ -252,7 +254,7 @@ def autoencoder_converted(
         y = ctx.run(f"{what}.double()(X)", net, X.to(ctx.device, torch.float64))
     report: dict[str, Any] = {
         "double": _values(*_autoencoder_parts(ctx, f"{what}.double()", net)),
-        "double_output": _tensor(ctx, f"{what}.double()(X)", y).detach().clone(),
+        "double_output": require_tensor(ctx, f"{what}.double()(X)", y).detach().clone(),
     }
     fresh = ctx.run(what, cls, n_in, n_hidden)
     ctx.run(f"{what}.to({ctx.device!r})", fresh.to, ctx.device)
@@ -262,7 +264,7 @@ def autoencoder_converted(
     )
     with torch.no_grad():
         y = ctx.run(f"{what}(X) after load_state_dict(state, assign=True)", fresh, X.to(ctx.device))
-    report["assigned_output"] = _tensor(ctx, f"{what}.forward", y).detach().clone()
+    report["assigned_output"] = require_tensor(ctx, f"{what}.forward", y).detach().clone()
     report["assigned_distinct"] = len(
         {id(p) for p in ctx.run(f"{what}.parameters()", lambda: list(fresh.parameters()))}
     )
@@ -315,12 +317,12 @@ def tie(ctx: ProbeContext, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
         old = getattr(dst, name)
         args = (dst, src) if case["name"] is None else (dst, src, case["name"])
         call = "tie(dst, src)" if case["name"] is None else f"tie(dst, src, {case['name']!r})"
-        _, exc = _attempt(ctx, call, fn, *args)
+        _, exc = attempt(ctx, call, fn, *args)
         entry: dict[str, Any] = {
             "dst_holds_src": getattr(dst, name, None) is original,
             "src_unchanged": getattr(src, name, None) is original,
             "dst_unchanged": getattr(dst, name, None) is old,
-            "raised": None if exc is None else _safe_type(exc),
+            "raised": None if exc is None else safe_type(exc),
             "is_value_error": isinstance(exc, ValueError),
             "message": "" if exc is None else ctx.exception_text(exc)[0],
             "trace": "" if exc is None else ctx.exception_text(exc)[1],
@@ -334,7 +336,7 @@ def tie(ctx: ProbeContext, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
             entry["parameter_names"] = [n for n, _ in net.named_parameters()]
             entry["state_dict"] = list(net.state_dict())
             what = f"Sequential(src, Tanh(), dst) after {call}"
-            y = _tensor(ctx, what, ctx.run(what, net, case["X"].to(ctx.device)))
+            y = require_tensor(ctx, what, ctx.run(what, net, case["X"].to(ctx.device)))
             if y.requires_grad:
                 ctx.run(f"{what}: output.sum().backward()", y.sum().backward)
             entry["output"] = y.detach().clone()
