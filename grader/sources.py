@@ -47,10 +47,10 @@ class SectionFile:
     """The source, when it could be read."""
     problem: str | None = None
     """Why there is no usable source (missing, too large, not UTF-8, a broken notebook, a link)."""
-    absent: bool = False
-    """No file of this section was found (``problem`` then says so, and what was found instead)."""
     notes: tuple[str, ...] = ()
     """What the student should know about how it was read (notebooks: magics not run, ...)."""
+    absent: bool = False
+    """No file of this section was found (``problem`` then says so, and what was found instead)."""
 
 
 @dataclass(frozen=True)
