@@ -64,7 +64,6 @@ class ChildTransport:
 
     def __init__(self, spawner: Any, submission: SubmissionSource, device: str = "cpu") -> None:
         self.spawner = spawner
-        self.zygote = spawner  # the name the sandbox's tests know it by
         self.policy = spawner.policy
         self.submission = submission
         self.device = device

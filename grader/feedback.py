@@ -95,9 +95,8 @@ class OutputRecorder:
 
     def __init__(self, spawner: Any) -> None:
         self.spawner = spawner
-        spawner.keep_output = (
-            True  # the children's capture files outlive them until read (on_check)
-        )
+        # The children's capture files outlive them until read (on_check).
+        spawner.keep_output = True
         self.children: list[list[Any]] = []  # [child, bytes already read]
         self.outputs: dict[str, str] = {}
 

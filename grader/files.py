@@ -10,6 +10,10 @@ import errno
 import os
 import stat
 
+EXCHANGE_NAME = "files"
+"""The exchange folder's name, inside a child's private /tmp or work folder: where probes write the
+files the grader then reads from outside the child (both transports)."""
+
 MAX_FETCH_BYTES = 16 << 20
 """Largest file the grader reads from a child's exchange folder (the checks' files are kB)."""
 

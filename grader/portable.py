@@ -31,16 +31,16 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from typing import Any
 
 from grader import errors, wire
 from grader.children import CapturedOutput, ChildTransport
-from grader.files import read_without_links
+from grader.files import EXCHANGE_NAME, read_without_links
 from grader.policy import SandboxPolicy
 from grader.sources import SubmissionSource
 
 SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EXCHANGE_NAME = "files"
 STARTUP_TIMEOUT = 180.0
 """Seconds a child may take to import torch and the probes (a laptop's first import is slow)."""
 CONTAINMENT = "none: a plain child process (portable transport, for self-study)"
@@ -94,8 +94,6 @@ class PortableChild(CapturedOutput):
 
     def receive(self, deadline: float) -> Any:
         """The next decoded frame; raises WireTimeout, PeerClosed, FrameTooLarge or WireError."""
-        import time
-
         try:
             kind, value = self._replies.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
@@ -201,8 +199,6 @@ class PortableSpawner:
 
     def spawn(self, device: str, extra_hide: list[str], group: str = "") -> PortableChild:
         """Start a child and wait for it to say it is ready (its imports done)."""
-        import time
-
         self.start()
         with self._lock:
             self._serial += 1

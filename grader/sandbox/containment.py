@@ -20,15 +20,13 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from grader.files import EXCHANGE_NAME
 from grader.sandbox import linux
 
 ACTIVE = "active"
 DISABLED = "disabled"
 
 WORKDIR = "/tmp/work"
-EXCHANGE_NAME = "files"
-"""The exchange folder, in the child's private /tmp (or its work folder without a mount
-namespace): files the grader reads from outside the child after a call (grader/boundary.py)."""
 
 
 def exchange_folder(layers: dict[str, str], fallback_workdir: str) -> str:
