@@ -374,8 +374,13 @@ class Snapshot:
         self._entries = []
         for label, namespace, owner in namespaces:
             keys = tuple(k for k, v in namespace.items() if _behaviour(v))
+            if not keys:
+                continue
             values = [namespace[k] for k in keys]
-            self._entries.append((label, namespace, owner, keys, values))
+            # One C call reads every watched entry (a tuple even for one key): the check runs
+            # after every student call, and this is most of its cost.
+            read = operator.itemgetter(*keys, keys[0])
+            self._entries.append((label, namespace, owner, keys, values, read))
         # Bound now: the check must not use what it checks.
         self._is, self._all, self._map, self._zip = operator.is_, all, map, zip
         self._setattr = type.__setattr__
@@ -405,10 +410,13 @@ class Snapshot:
         module or class, name) -> the value a probe itself put there for the moment."""
         is_, all_, map_, zip_ = self._is, self._all, self._map, self._zip
         found: list[str] = []
-        for label, namespace, holder, keys, values in self._entries:
+        for label, namespace, holder, keys, values, read in self._entries:
+            try:
+                if all_(map_(is_, read(namespace), values)):
+                    continue
+            except KeyError:  # something was removed: the slow path below says what
+                pass
             get = namespace.get
-            if all_(map_(is_, map_(get, keys), values)):
-                continue
             for index, (key, value) in self._enumerate(zip_(keys, values)):
                 now = get(key)
                 if now is value or (allowed and allowed.get((id(holder), key), value) is now):
