@@ -34,6 +34,10 @@ three places, and nowhere else:
     could still be forged by code that knows the probe's internals (the grader-owned hooks and
     counters it would have to find), forging costs more than writing the correct code, and the
     check notices when the observer saw nothing at all (no module call recorded, no product seen).
+    That is the limit of (c): Python code in the child can still read and write its own process's
+    memory without any audit event (numpy builds an array on any address an object's
+    ``__array_interface__`` names), so a student who walks the interpreter's own structures to the
+    probe's state can change it; nothing decided in (a) or (b) is reachable that way.
 
 Public and hidden checks run in separate children (public first), so nothing a hidden check showed
 the student's code can come back in public feedback; a check's failure is decided in a child that

@@ -368,25 +368,40 @@ def _behaviour(value: Any) -> bool:
 
 class Snapshot:
     """Identity snapshot of namespaces: ``changed()`` lists what was replaced or removed since
-    (and puts it back). Additions are ignored: they change no existing lookup."""
+    (and puts it back). Additions are ignored: they change no existing lookup.
+
+    The check runs after every student call. Where the interpreter keeps PEP 509 dictionary
+    versions (CPython up to 3.11: every insertion, replacement and deletion gives the dict a new,
+    never reused version), a namespace whose version has not moved since it was last found intact
+    is skipped without reading its entries; any change at all (state too) sends it to the full
+    identity comparison. Elsewhere every entry is compared every time."""
 
     def __init__(self, namespaces: Iterable[tuple[str, Any, Any]]) -> None:
         self._entries = []
+        dicts = []
         for label, namespace, owner in namespaces:
             keys = tuple(k for k, v in namespace.items() if _behaviour(v))
             if not keys:
                 continue
             values = [namespace[k] for k in keys]
-            # One C call reads every watched entry (a tuple even for one key): the check runs
-            # after every student call, and this is most of its cost.
+            # One C call reads every watched entry (a tuple even for one key).
             read = operator.itemgetter(*keys, keys[0])
             self._entries.append((label, namespace, owner, keys, values, read))
+            dicts.append(_underlying_dict(namespace))
+        self._versions = dict_versions(dicts)
+        """One reader per namespace (``.value``: its dict's version now), or None."""
+        self._seen = [v.value for v in self._versions] if self._versions is not None else []
+        """Each namespace's version when it was last found intact."""
         # Bound now: the check must not use what it checks.
         self._is, self._all, self._map, self._zip = operator.is_, all, map, zip
         self._setattr = type.__setattr__
         self._enumerate = enumerate
         self._torch_wrappers = _torch_wrappers()
         self._function = types.FunctionType
+
+    @property
+    def uses_versions(self) -> bool:
+        return self._versions is not None
 
     def _torch_rewrap(self, now: Any, value: Any) -> bool:
         """Whether ``now`` is one of torch's own wrappers around ``value`` itself: importing
@@ -408,30 +423,119 @@ class Snapshot:
     def changed(self, allowed: dict[tuple[int, str], Any] | None = None) -> list[str]:
         """What was replaced or removed (each put back as it was). ``allowed``: (id of the
         module or class, name) -> the value a probe itself put there for the moment."""
-        is_, all_, map_, zip_ = self._is, self._all, self._map, self._zip
+        is_, all_, map_ = self._is, self._all, self._map
+        versions, seen = self._versions, self._seen
         found: list[str] = []
-        for label, namespace, holder, keys, values, read in self._entries:
+        for position, (label, namespace, holder, keys, values, read) in self._enumerate(
+            self._entries
+        ):
+            if versions is not None:
+                version = versions[position].value
+                if version == seen[position]:
+                    continue  # not modified at all since it was last found intact
+            before = len(found)
             try:
-                if all_(map_(is_, read(namespace), values)):
-                    continue
-            except KeyError:  # something was removed: the slow path below says what
-                pass
-            get = namespace.get
-            for index, (key, value) in self._enumerate(zip_(keys, values)):
-                now = get(key)
-                if now is value or (allowed and allowed.get((id(holder), key), value) is now):
-                    continue
-                if self._torch_rewrap(now, value):
-                    values[index] = now  # torch's own change: the new entry is the one to keep
-                    continue
-                found.append(f"{label}.{key}")
-                if isinstance(
-                    holder, type
-                ):  # a class: through type.__setattr__ (we are grader code)
-                    self._setattr(holder, key, value)
-                else:
-                    namespace[key] = value
+                intact = all_(map_(is_, read(namespace), values))
+            except KeyError:  # something was removed: the comparison below says what
+                intact = False
+            if not intact:
+                self._compare(label, namespace, holder, keys, values, allowed, found)
+            if versions is not None and len(found) == before:
+                # Intact as of the version read before comparing: any later change moves it.
+                seen[position] = version
         return found
+
+    def _compare(
+        self,
+        label: str,
+        namespace: Any,
+        holder: Any,
+        keys: tuple[str, ...],
+        values: list[Any],
+        allowed: dict[tuple[int, str], Any] | None,
+        found: list[str],
+    ) -> None:
+        get = namespace.get
+        for index, (key, value) in self._enumerate(self._zip(keys, values)):
+            now = get(key)
+            if now is value or (allowed and allowed.get((id(holder), key), value) is now):
+                continue
+            if self._torch_rewrap(now, value):
+                values[index] = now  # torch's own change: the new entry is the one to keep
+                continue
+            found.append(f"{label}.{key}")
+            if isinstance(holder, type):  # a class: through type.__setattr__ (we are grader code)
+                self._setattr(holder, key, value)
+            else:
+                namespace[key] = value
+
+
+def _underlying_dict(namespace: Any) -> dict[str, Any] | None:
+    """The dict itself: a module's ``__dict__`` is one; a class's is a read-only proxy of one."""
+    if type(namespace) is dict:
+        return namespace
+    import gc
+
+    inner = [r for r in gc.get_referents(namespace) if type(r) is dict]
+    return inner[0] if len(inner) == 1 else None
+
+
+# PEP 509 (CPython 3.6-3.11): PyDictObject is {ob_refcnt, ob_type, ma_used, ma_version_tag, ...}.
+_VERSION_OFFSET = 3 * 8
+
+
+def dict_versions(dicts: list[dict[str, Any] | None]) -> list[Any] | None:
+    """A reader of each dict's PEP 509 version, or None where this interpreter has none that can
+    be trusted: not CPython 3.6-3.11, a layout other than the one expected, or a version that does
+    not move on every kind of change (each proven on scratch dicts first). The readers are made
+    here, in grader code before any student code runs; reading ``.value`` later raises no audit
+    event."""
+    import ctypes
+    import platform
+
+    if (
+        platform.python_implementation() != "CPython"
+        or not (3, 6) <= sys.version_info[:2] <= (3, 11)
+        or ctypes.sizeof(ctypes.c_void_p) != 8
+        or any(d is None for d in dicts)
+    ):
+        return None
+
+    def reader(d: dict[str, Any]) -> Any:
+        return ctypes.c_uint64.from_address(id(d) + _VERSION_OFFSET)
+
+    def used(d: dict[str, Any]) -> int:
+        return ctypes.c_ssize_t.from_address(id(d) + 2 * 8).value
+
+    scratch: dict[str, Any] = {"a": 1, "b": 2}
+    version = reader(scratch)
+    seen = set()
+
+    def moved() -> bool:
+        now = version.value
+        fresh = now not in seen and now != 0
+        seen.add(now)
+        return fresh
+
+    moved()
+    changes = (
+        lambda: scratch.__setitem__("a", object()),  # replace
+        lambda: scratch.__delitem__("b"),  # delete
+        lambda: scratch.update(a=object()),  # update
+        lambda: scratch.pop("a"),  # pop
+        lambda: scratch.setdefault("c", object()),  # insert
+        lambda: scratch.clear(),  # clear
+    )
+    for change in changes:
+        change()
+        if not moved() or used(scratch) != len(scratch):
+            return None
+    scratch["d"] = 1
+    moved()
+    scratch.get("d"), list(scratch.items()), "d" in scratch  # reads
+    if version.value not in seen or version.value != max(seen):
+        return None
+    return [reader(d) for d in dicts]  # type: ignore[arg-type]
 
 
 def _torch_wrappers() -> tuple[tuple[Any, Any, int], ...]:
