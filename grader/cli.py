@@ -187,9 +187,9 @@ def main(argv: list[str] | None = None) -> int:
         return nbgrader_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "exercises":
-        from grader import exercises
+        from grader import stubs
 
-        return exercises.main(check_only=args.check)
+        return stubs.main(check_only=args.check)
     if args.command == "grade":
         args.argv = argv
         return _grade(args)

@@ -263,7 +263,7 @@ def cli_items(result: dict[str, Any], sections: list[str]) -> dict[str, tuple[fl
 
 def solution_lines(section: str) -> set[str]:
     """Distinctive lines written between the solution markers of solutions/<section>.py."""
-    from grader.exercises import find_blocks
+    from grader.stubs import find_blocks
 
     text = (REPO / "solutions" / f"{section}.py").read_text()
     lines = text.splitlines()

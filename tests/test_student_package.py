@@ -152,7 +152,7 @@ def test_the_package_holds_no_solution_code(built: dict[str, Path]) -> None:
     """Is no line of the reference solutions in the package, but where the public checks' own
     code has it (PyTorch is the oracle: a reference such as ``sum(p.numel() for p in ...)`` may
     read like a solution line, and a hint may quote one)?"""
-    from grader.exercises import find_blocks
+    from grader.stubs import find_blocks
 
     hints = "\n".join(
         student_package.public_only(p.read_text())[0] for p in CHECKS.glob("test_*.py")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from support import EXERCISES, REPO, SOLUTIONS
 
-from grader import exercises
-from grader.exercises import MarkerError, find_blocks, make_stub
+from grader import stubs
+from grader.stubs import MarkerError, find_blocks, make_stub
 
 SOLUTION = '''"""A section."""
 
@@ -41,7 +41,7 @@ class Layer:
 
 def test_committed_exercises_are_up_to_date() -> None:
     """Is the committed exercises/ exactly what `make exercises` generates from solutions/?"""
-    stale = exercises.stale_files(str(SOLUTIONS), str(EXERCISES))
+    stale = stubs.stale_files(str(SOLUTIONS), str(EXERCISES))
     assert stale == [], f"exercises/ is stale ({stale}): run `make exercises`"
 
 
@@ -93,11 +93,11 @@ def test_stale_exercises_are_reported_with_the_command_to_run(tmp_path: Path, ca
     shutil.copytree(EXERCISES, tmp_path / "exercises")
     path = tmp_path / "solutions" / "modules.py"
     path.write_text(path.read_text().replace("Hint: a lazy layer", "Hint: a LAZY layer"))
-    assert exercises.main(check_only=True, root=str(tmp_path)) == 1
+    assert stubs.main(check_only=True, root=str(tmp_path)) == 1
     err = capsys.readouterr().err
     assert "modules.py" in err and "make exercises" in err
-    assert exercises.main(root=str(tmp_path)) == 0
-    assert exercises.main(check_only=True, root=str(tmp_path)) == 0
+    assert stubs.main(root=str(tmp_path)) == 0
+    assert stubs.main(check_only=True, root=str(tmp_path)) == 0
 
 
 def test_every_solution_block_becomes_a_stub_that_imports() -> None:
