@@ -30,6 +30,10 @@ class Listed:
     """"public" or "hidden"."""
     gpu_only: bool = False
     """Runs only when grading on a CUDA device."""
+    summary: str = ""
+    """The property it establishes (its docstring's first line)."""
+    catches: str = ""
+    """The mistake it exists for (its docstring's ``Catches:`` paragraph)."""
 
 
 @functools.cache
@@ -59,9 +63,31 @@ def listed_checks(checks_dir: str = CHECKS_DIR) -> tuple[Listed, ...]:
                         float(keywords.get("points", 0)),
                         keywords.get("visibility", "hidden"),
                         bool(keywords.get("gpu_only", False)),
+                        *_summary_and_catches(ast.get_docstring(node) or ""),
                     )
                 )
     return tuple(found)
+
+
+def _summary_and_catches(docstring: str) -> tuple[str, str]:
+    """(the property: the docstring's first paragraph up to ``Catches:``; the mistake: the
+    ``Catches:`` paragraph without its label) of a check's docstring."""
+    summary: list[str] = []
+    catches: list[str] = []
+    current = summary
+    for line in docstring.strip().splitlines():
+        text = line.strip()
+        if text.startswith("Catches:"):
+            current = catches
+            text = text.removeprefix("Catches:").strip()
+        elif not text:  # a blank line ends the paragraph being read
+            if current is catches:
+                break
+            if summary:
+                current = []  # text between the property and Catches: is neither
+            continue
+        current.append(text)
+    return " ".join(summary), " ".join(catches)
 
 
 def hidden_counts() -> dict[str, int]:

@@ -4,6 +4,8 @@
     python -m grader check [SUBMISSION] [--only ID ...] [--seed N] [--show-output]
     python -m grader export RESULTS.json [--csv FILE] [--feedback DIR] [--gradescope FILE] ...
     python -m grader exercises [--check]
+    python -m grader curriculum [--check]              (write CURRICULUM.md from the code)
+    python -m grader new-item SECTION.NAME            (scaffold a new exercise; AUTHORING.md)
     python -m grader nbgrader release|autograde ...   (nbgrader course folder; see README)
 
 Exit status: 0 whenever grading worked (whatever the score), 2 for a usage error or when the grader
@@ -167,6 +169,16 @@ def build_parser() -> argparse.ArgumentParser:
     exercises.add_argument(
         "--check", action="store_true", help="only report whether exercises/ is up to date"
     )
+    curriculum = sub.add_parser(
+        "curriculum", help="write CURRICULUM.md (items and checks) from the code"
+    )
+    curriculum.add_argument(
+        "--check", action="store_true", help="only report whether CURRICULUM.md is up to date"
+    )
+    new_item = sub.add_parser(
+        "new-item", help="scaffold a new exercise: curriculum row, solution, probe, check, mutants"
+    )
+    new_item.add_argument("item", metavar="SECTION.NAME", help="e.g. layers.Doubler")
     return parser
 
 
@@ -190,6 +202,12 @@ def main(argv: list[str] | None = None) -> int:
         from grader import stubs
 
         return stubs.main(check_only=args.check)
+    if args.command in ("curriculum", "new-item"):
+        from grader import authoring
+
+        if args.command == "curriculum":
+            return authoring.curriculum_main(check_only=args.check)
+        return authoring.new_item_main(args.item)
     if args.command == "grade":
         args.argv = argv
         return _grade(args)

@@ -1,4 +1,6 @@
-"""The curriculum (../shared/CURRICULUM.md) as data: sections, graded items, their public names.
+"""The curriculum as data: sections, graded items, their public names. The course's contracts
+are ../shared/CURRICULUM.md; CURRICULUM.md in this repository is generated from this module and the
+checks' markers (``python -m grader curriculum``).
 
 An item's id is ``<section>.<first name>``; every result lists every item, in this order.
 """
