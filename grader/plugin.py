@@ -24,9 +24,8 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, Verbosity, settings
-from hypothesis.internal.reflection import function_digest
 
-from grader import curriculum, errors, replay
+from grader import curriculum, errors, frameworks, replay
 from grader.results import (
     GRADER_ERROR,
     PASSED,
@@ -388,19 +387,15 @@ def pytest_collection_modifyitems(
             continue
         if grading.profile == "check":
             spec = item.stash[CHECK_KEY]
-            function._hypothesis_internal_use_seed = grading.seed + zlib.crc32(spec.name.encode())
-        elif getattr(function, "_hypothesis_internal_use_seed", None) is None:
+            frameworks.fix_seed(function, grading.seed + zlib.crc32(spec.name.encode()))
+        elif frameworks.fixed_seed(function) is None:
             # 'grade': the seed derandomize would derive from the check's own source, fixed here
             # once per check. Left to hypothesis it would be derived at each call from the test
             # as called then, which includes the parametrized node id (the submission's name or
             # slot) and our shrink-budget wrapper: examples would then depend on who is graded
             # where in the class, and the digest (inspect + tokenize) was paid per submission.
-            function._hypothesis_internal_use_seed = int.from_bytes(
-                function_digest(function.hypothesis.inner_test), "big"
-            )
-        # There is no example database. Without a key given here hypothesis derives one at every
-        # run of every check (inspect + tokenize of its source): about 2 ms per check and student.
-        function._hypothesis_internal_database_key = None
+            frameworks.fix_seed(function, frameworks.source_digest(function.hypothesis.inner_test))
+        frameworks.no_example_database(function)
 
 
 CHECK_KEY = pytest.StashKey[Check]()
@@ -517,7 +512,7 @@ def pytest_runtest_call_start(item: pytest.Item) -> None:
         hypothesis_handle.inner_test = _budgeted(hypothesis_handle.inner_test)
     key = _replay_key(grading, item)
     if key is not None and replay.recorded(key) is None:
-        _recorder = replay.Recorder(key, _fixture_names(item))
+        _recorder = replay.Recorder(key, frameworks.fixture_names(item))
     handle.load(curriculum.ITEMS_BY_ID[spec.item].section)
 
 
@@ -529,11 +524,6 @@ def _replay_key(grading: GradingSession, item: pytest.Item) -> replay.Key | None
         return None
     module = getattr(getattr(item, "module", None), "__name__", "")
     return (module, getattr(item, "originalname", item.name), grading.device)
-
-
-def _fixture_names(item: pytest.Item) -> tuple[str, ...]:
-    info = getattr(item, "_fixtureinfo", None)
-    return tuple(info.argnames) if info is not None else ()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -558,7 +548,9 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     inner = getattr(getattr(pyfuncitem.obj, "hypothesis", None), "inner_test", None)
     inner = getattr(inner, "_grader_inner", None)
     if examples is not None and inner is not None:
-        fixtures = {name: pyfuncitem.funcargs[name] for name in _fixture_names(pyfuncitem)}
+        fixtures = {
+            name: pyfuncitem.funcargs[name] for name in frameworks.fixture_names(pyfuncitem)
+        }
         verdict = replay.replay(inner, fixtures, examples)
         if verdict is not False:
             callspec = getattr(pyfuncitem, "callspec", None)
@@ -570,7 +562,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
             return True
         if not handle.pristine:
             handle.start_over(section)
-    testargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    testargs = {name: pyfuncitem.funcargs[name] for name in frameworks.fixture_names(pyfuncitem)}
     fresh = handle.pristine
     if _budget is not None:
         _budget.start_over = not fresh
@@ -594,7 +586,7 @@ def _again(handle: Submission, section: str, item: pytest.Function) -> None:
     _budget = _Budget(SHRINK_BUDGET)
     key = _replay_key(item.config.stash[SESSION_KEY], item)
     _recorder = (
-        replay.Recorder(key, _fixture_names(item))
+        replay.Recorder(key, frameworks.fixture_names(item))
         if key is not None and replay.recorded(key) is None
         else None
     )

@@ -25,9 +25,9 @@ import copy
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from hypothesis.internal.entropy import deterministic_PRNG
 from hypothesis.strategies import DataObject
 
+from grader import frameworks
 from grader.errors import GradingFailure
 
 # Examples kept for a check: past this a recording is dropped (the check then always runs under
@@ -91,7 +91,7 @@ def replay(
     for example in examples:
         arguments = copy.deepcopy(example)
         try:
-            with deterministic_PRNG():
+            with frameworks.seeded_like_an_example():
                 inner(**fixtures, **arguments)
         except (KeyboardInterrupt, SystemExit):
             raise

@@ -96,7 +96,7 @@ def run_public_checks(
     seed, as `make check --seed S` runs it; the failures, as data. With ``first_failure_only`` a
     case stops at its first failing check under a seed (enough to say it lost points).
     ``transport``: where the code runs (sandbox, or portable as `check` picks off Linux)."""
-    from grader import curriculum, errors, plugin, sources
+    from grader import curriculum, errors, frameworks, plugin, sources
     from grader.policy import SandboxPolicy
     from grader.runner import TransportOpener, start_spawner
     from grader.submission import Submission
@@ -112,9 +112,10 @@ def run_public_checks(
         for _, fn, _ in entries:
             if not hasattr(fn, "hypothesis"):
                 continue  # a plain check: no examples to draw
-            fn._hypothesis_internal_database_key = None
-            fn._hypothesis_internal_use_settings = hsettings(
-                fn._hypothesis_internal_use_settings, phases=(Phase.explicit, Phase.generate)
+            frameworks.no_example_database(fn)
+            frameworks.use_settings(
+                fn,
+                hsettings(frameworks.settings_of(fn), phases=(Phase.explicit, Phase.generate)),
             )
     zygote.ready()
     opener = TransportOpener(transport, "cpu", zygote=zygote)
@@ -134,7 +135,7 @@ def run_public_checks(
                     for check_name, fn, gpu_only in checks.get(item, []):
                         if gpu_only or (failed and first_failure_only):
                             continue
-                        fn._hypothesis_internal_use_seed = seed + zlib.crc32(check_name.encode())
+                        frameworks.fix_seed(fn, seed + zlib.crc32(check_name.encode()))
                         submission.begin_check()
                         try:
                             submission.load(section)
