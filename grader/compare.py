@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from grader.errors import GradingFailure, clip
+from grader.outcomes import Kind
 
 # (rtol, atol) per dtype, as torch.testing.assert_close; dtypes not listed compare exactly.
 TOLERANCES: dict[torch.dtype, tuple[float, float]] = {
@@ -119,7 +120,7 @@ class Mismatch(GradingFailure):
     then each difference (at most four), then one hint line made of the hints of the differences
     shown, in order, each once."""
 
-    kind = "mismatch"
+    kind = Kind.MISMATCH
 
     def __init__(self, subject: str, differences: Sequence[Difference], hint: str = "") -> None:
         self.subject = subject

@@ -11,6 +11,8 @@ import contextlib
 import contextvars
 from collections.abc import Iterator
 
+from grader.outcomes import Kind
+
 _CASE: contextvars.ContextVar[str | None] = contextvars.ContextVar("grader_case", default=None)
 
 # Exception names a hidden check may repeat: they cannot carry data chosen by the submission.
@@ -61,7 +63,7 @@ def describe(case: str) -> Iterator[None]:
 class GradingFailure(Exception):
     """A check failed for a reason the student can act on."""
 
-    kind = "failed"
+    kind = Kind.FAILED
 
     terminal = False
     """If true, trying other inputs cannot change the outcome (not attempted, missing, a timeout or
@@ -87,7 +89,7 @@ class GradingFailure(Exception):
 class SectionUnavailable(GradingFailure):
     """The section file is missing or could not be loaded."""
 
-    kind = "section unavailable"
+    kind = Kind.SECTION_UNAVAILABLE
     terminal = True
 
     def __init__(self, section: str, reason: str, *, detail: str = "") -> None:
@@ -105,7 +107,7 @@ class SectionUnavailable(GradingFailure):
 class MissingDefinition(GradingFailure):
     """The section loaded but does not define a required name."""
 
-    kind = "missing definition"
+    kind = Kind.MISSING_DEFINITION
     terminal = True
 
     def __init__(self, section: str, name: str) -> None:
@@ -117,7 +119,7 @@ class MissingDefinition(GradingFailure):
 class NotAttempted(GradingFailure):
     """The stub still raises NotImplementedError."""
 
-    kind = "not attempted"
+    kind = Kind.NOT_ATTEMPTED
     terminal = True
 
     def __init__(self, what: str) -> None:
@@ -128,7 +130,7 @@ class NotAttempted(GradingFailure):
 class StudentCodeError(GradingFailure):
     """The submission's code raised an exception."""
 
-    kind = "exception"
+    kind = Kind.EXCEPTION
 
     def __init__(
         self, what: str, exc_type: str, message: str, trace: str = "", hint: str = ""
@@ -156,7 +158,7 @@ class StudentCodeError(GradingFailure):
 class InvalidResult(GradingFailure):
     """The submission returned something the grader cannot use (wrong type, subclass, huge)."""
 
-    kind = "invalid result"
+    kind = Kind.INVALID_RESULT
 
     def __init__(self, what: str, message: str) -> None:
         super().__init__(f"{what}: {message}")
@@ -171,7 +173,7 @@ class Tampered(GradingFailure):
     """The submission's code replaced part of PyTorch, Python or the grader in its process: what
     the grader observed after that cannot be trusted, so the check fails (and the process goes)."""
 
-    kind = "tampered"
+    kind = Kind.TAMPERED
     terminal = True
 
     def __init__(self, what: str, message: str) -> None:
@@ -182,7 +184,7 @@ class Tampered(GradingFailure):
 class ProbeTimeout(GradingFailure):
     """The submission's code did not finish in time (the child was killed)."""
 
-    kind = "timeout"
+    kind = Kind.TIMEOUT
 
     terminal = True
 
@@ -195,7 +197,7 @@ class ProbeTimeout(GradingFailure):
 class ChildDied(GradingFailure):
     """The process running the submission died."""
 
-    kind = "crash"
+    kind = Kind.CRASH
 
     terminal = True
 
@@ -218,7 +220,7 @@ class ChildDied(GradingFailure):
 class SubmissionBudgetExhausted(GradingFailure):
     """The submission used up its total time, or crashed too often; the rest is not run."""
 
-    kind = "stopped"
+    kind = Kind.STOPPED
 
     terminal = True
 
@@ -229,7 +231,7 @@ class OutOfTime(BaseException):
     BaseException, so that hypothesis lets it through; the check becomes SubmissionBudgetExhausted."""
 
 
-GRADER_ERROR_KIND = "grader error"
+GRADER_ERROR_KIND = Kind.GRADER_ERROR
 """The kind of every failure that is the grader's, not the student's (results.GRADER_ERROR)."""
 
 

@@ -12,7 +12,14 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.checklist import hidden_checks_sentence
-from grader.results import GRADED, NOT_GRADED_YET, NOT_SELECTED, SKIPPED, SubmissionResult
+from grader.results import (
+    GRADED,
+    NOT_ATTEMPTED,
+    NOT_GRADED_YET,
+    NOT_SELECTED,
+    SKIPPED,
+    SubmissionResult,
+)
 
 OUTPUT_LIMIT = 2000
 """Characters of a check's printed output shown (the last ones)."""
@@ -62,7 +69,7 @@ def print_check_report(
         failing = [c for c in item.checks if not c.passed and c.kind != SKIPPED]
         if item.status == GRADED and failing:
             print_block(console, failing[0].feedback or failing[0].name, indent=4)
-        elif item.status not in (GRADED, "not attempted") and item.message:
+        elif item.status not in (GRADED, NOT_ATTEMPTED) and item.message:
             print_block(console, item.message, indent=4)
         for check in item.checks:
             if check.kind == SKIPPED:

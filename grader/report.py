@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from grader.outcomes import Status
 from grader.results import (
     GRADED,
     NOT_GRADED_YET,
@@ -20,13 +21,13 @@ from grader.results import (
 )
 
 STATUS_STYLE = {
-    GRADED: "",
-    "not attempted": "yellow",
-    "missing": "red",
-    "could not load": "red",
-    NOT_GRADED_YET: "dim",
-    NOT_SELECTED: "dim",
-    "stopped": "red",
+    Status.GRADED: "",
+    Status.NOT_ATTEMPTED: "yellow",
+    Status.MISSING: "red",
+    Status.UNAVAILABLE: "red",
+    Status.NOT_GRADED_YET: "dim",
+    Status.NOT_SELECTED: "dim",
+    Status.STOPPED: "red",
 }
 
 

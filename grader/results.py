@@ -14,23 +14,20 @@ from typing import Any
 
 from grader import errors
 from grader.curriculum import ITEMS, ITEMS_BY_ID, SECTIONS, Item
+from grader.outcomes import Kind, Status
 
-# Item statuses, in the words the table shows.
-GRADED = "graded"
-NOT_ATTEMPTED = "not attempted"
-MISSING = "missing"
-UNAVAILABLE = "could not load"
-NOT_GRADED_YET = "not graded yet"
-NOT_SELECTED = "not selected"
-BUDGET = "stopped"
-
-# Check outcomes ("kind"): why a check passed or failed, as data for exporters and tests.
-PASSED = "passed"
-SKIPPED = "skipped"
-GRADER_ERROR = errors.GRADER_ERROR_KIND
-UNGRADABLE = "ungradable"
-"""Item status when a check of it ended in a grader error: the grader's failure, not a zero the
-student earned (``grade`` then exits with EXIT_GRADER_FAILED)."""
+# Short names for the members used most (grader/outcomes.py has them all).
+GRADED = Status.GRADED
+NOT_ATTEMPTED = Status.NOT_ATTEMPTED
+MISSING = Status.MISSING
+UNAVAILABLE = Status.UNAVAILABLE
+NOT_GRADED_YET = Status.NOT_GRADED_YET
+NOT_SELECTED = Status.NOT_SELECTED
+BUDGET = Status.STOPPED
+UNGRADABLE = Status.UNGRADABLE
+PASSED = Kind.PASSED
+SKIPPED = Kind.SKIPPED
+GRADER_ERROR = Kind.GRADER_ERROR
 
 
 @dataclass(frozen=True)
@@ -179,10 +176,10 @@ def score_item(
         failed = next(c for c in ran if c.kind == GRADER_ERROR)
         message = (failed.feedback.splitlines() or ["the grader failed"])[0]
         return ItemResult(item.id, score, max_score, UNGRADABLE, message, tuple(checks))
-    if kinds == {"not attempted"}:
+    if kinds == {Kind.NOT_ATTEMPTED}:
         message = "still raises NotImplementedError"
         return ItemResult(item.id, 0.0, max_score, NOT_ATTEMPTED, message, tuple(checks))
-    if kinds == {"stopped"}:
+    if kinds == {Kind.STOPPED}:
         message = (ran[0].feedback.splitlines() or ["grading stopped"])[0]
         return ItemResult(item.id, 0.0, max_score, BUDGET, message, tuple(checks))
     return ItemResult(item.id, score, max_score, GRADED, "", tuple(checks))

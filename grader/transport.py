@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from grader import errors, schema, wire
 from grader.files import MAX_FETCH_BYTES, FileUnreadable, read_without_links
+from grader.outcomes import Kind
 from grader.sources import SectionFile
 
 
@@ -65,7 +66,7 @@ class ProbeFailed(errors.GradingFailure):
 class ProtocolViolation(errors.GradingFailure):
     """The child sent something that is not a valid reply; it was stopped."""
 
-    kind = "protocol violation"
+    kind = Kind.PROTOCOL_VIOLATION
 
     terminal = True
 

@@ -36,6 +36,7 @@ from grader.exporters.common import (
     student_feedback,
     write_text,
 )
+from grader.outcomes import Status
 from grader.results import SubmissionResult
 
 UNGRADABLE_TEST = "submission could not be graded"
@@ -77,7 +78,7 @@ def _summary(result: SubmissionResult, hidden_visibility: str) -> str:
         score = sum(c.points for c in visible)
         top = sum(c.max_points for c in visible)
         shown, possible = shown + score, possible + top
-        note = "" if item.status == "graded" else f" ({item.status})"
+        note = "" if item.status == Status.GRADED else f" ({item.status})"
         if top or note:
             lines.append(f"{item.id}: {score:g} / {top:g}{note}")
     what = "points" if show_hidden else "points of the public checks"
