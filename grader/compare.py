@@ -35,9 +35,29 @@ TOLERANCES: dict[torch.dtype, tuple[float, float]] = {
 PARAMETER_LIMIT = 1e3
 
 
-def tolerance(dtype: torch.dtype) -> tuple[float, float]:
-    """(rtol, atol) for a dtype; (0, 0) for exact types."""
-    return TOLERANCES.get(dtype, (0.0, 0.0))
+def tolerance(dtype: torch.dtype, *others: torch.dtype) -> tuple[float, float]:
+    """(rtol, atol) for a dtype, (0, 0) for exact types; given several, the largest of each, as
+    torch.testing.assert_close takes them from both the actual and the expected dtype."""
+    chosen = [TOLERANCES.get(d, (0.0, 0.0)) for d in (dtype, *others)]
+    return max(r for r, _ in chosen), max(a for _, a in chosen)
+
+
+def scaled_tolerance(reference: torch.Tensor, *, factor: float) -> dict[str, float]:
+    """``rtol`` and ``atol`` (keyword arguments for ``Expect.close``) for a result built by a short
+    float sum: the reference dtype's rtol, and an atol of ``factor`` times the reference's largest
+    magnitude (at least 1) for the rounding of values that cancel. Both are given: a check never
+    sets one and inherits the other."""
+    largest = float(reference.abs().max()) if reference.numel() else 0.0
+    return {"rtol": tolerance(reference.dtype)[0], "atol": factor * max(1.0, largest)}
+
+
+def _both_or_neither(rtol: float | None, atol: float | None) -> None:
+    if (rtol is None) != (atol is None):
+        # A programming error in a check (the grader's, never the student's).
+        raise ValueError(
+            "give both rtol and atol or neither (as torch.testing.assert_close): "
+            f"rtol={rtol!r}, atol={atol!r}"
+        )
 
 
 # Words for a difference in an attribute, when the comparison itself names no better hint: a
@@ -303,6 +323,7 @@ class Expect:
         NaN matches NaN only with ``equal_nan`` (as in torch.testing.assert_close), which a check
         passes only where its reference comes from the parent's own inputs and holds NaN by design.
         Infinities match only the same infinity."""
+        _both_or_neither(rtol, atol)
         own = hints or {}
         if not isinstance(got, torch.Tensor):
             self.add(path, "type", "a tensor", f"a {type(got).__name__}", hint=own.get("type", ""))
@@ -324,9 +345,8 @@ class Expect:
                 path, "device", str(expected.device), str(got.device), hint=own.get("device", "")
             )
             return False
-        default_rtol, default_atol = tolerance(expected.dtype)
-        rtol = default_rtol if rtol is None else rtol
-        atol = default_atol if atol is None else atol
+        if rtol is None or atol is None:
+            rtol, atol = tolerance(expected.dtype, got.dtype)
         # Compare in a dtype that holds both (never truncate the submission's values to ours).
         common = torch.promote_types(expected.dtype, got.dtype)
         exp = expected.detach().to(common)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from grader.compare import TOLERANCES, Difference, Expect, Mismatch, tolerance
+from grader.compare import TOLERANCES, Difference, Expect, Mismatch, scaled_tolerance, tolerance
 from grader.errors import GradingFailure
 
 
@@ -472,3 +472,48 @@ def test_feedback_puts_the_input_tried_on_the_second_line():
     lines = mismatch.feedback(public=True).splitlines()
     assert lines[0] == "MLP output differs from PyTorch in output (shape)"
     assert lines[1] == "  tried: MLP(3, 2) on an input of shape (2, 5)"
+
+
+# ---------------------------------------------------------------------------------------------
+# torch.testing's rules for rtol and atol
+
+
+@pytest.mark.parametrize("given", [{"rtol": 0.0}, {"atol": 1e-3}])
+def test_one_of_rtol_and_atol_alone_is_refused(given: dict) -> None:
+    """Is a check that sets rtol without atol (or the reverse) stopped, as assert_close stops it,
+    instead of quietly inheriting the other from the dtype?"""
+    with pytest.raises(ValueError, match="both rtol and atol or neither"):
+        Expect("x").close("output", torch.zeros(2), torch.zeros(2), **given)
+
+
+def test_default_tolerance_is_the_larger_of_both_dtypes() -> None:
+    """Like assert_close: the defaults come from both dtypes, the larger of each."""
+    assert tolerance(torch.float64, torch.float32) == TOLERANCES[torch.float32]
+    assert tolerance(torch.float16, torch.float64) == TOLERANCES[torch.float16]
+    assert tolerance(torch.int64) == (0.0, 0.0)
+
+
+def test_scaled_tolerance_sets_both() -> None:
+    reference = torch.tensor([3.0, -200.0])
+    assert scaled_tolerance(reference, factor=1e-4) == {
+        "rtol": TOLERANCES[torch.float32][0],
+        "atol": pytest.approx(0.02),
+    }
+    assert scaled_tolerance(torch.zeros(0), factor=1e-5)["atol"] == 1e-5
+
+
+def test_no_check_sets_only_one_of_rtol_and_atol() -> None:
+    """Read from the source: does any call in grader/ pass rtol without atol or the reverse (a
+    branch the catalogue might not reach would fail as a grader error at a student's)?"""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "grader"
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                named = {k.arg for k in node.keywords}
+                if ("rtol" in named) != ("atol" in named):
+                    found.append(f"{path.name}:{node.lineno}")
+    assert found == []

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from torch.nn import functional as F
 
 from grader import strategies as gs
-from grader.compare import Expect
+from grader.compare import Expect, scaled_tolerance
 from grader.errors import describe
 from grader.plugin import check
 from grader.submission import Submission
@@ -70,10 +70,8 @@ def _shapes(
     return tuple(shape)
 
 
-def _scale_atol(reference: torch.Tensor, *, factor: float = 1e-4) -> float:
-    """Scale-aware absolute tolerance: ``factor`` times the largest reference magnitude (at least 1)."""
-    largest = float(reference.abs().max()) if reference.numel() else 0.0
-    return factor * max(1.0, largest)
+LINEAR_ROUNDING = 1e-4
+"""``scaled_tolerance`` factor for the layers' float32 products and sums (a few hundred terms)."""
 
 
 def _gradients_missing(expect: Expect, got: dict[str, Any], G: torch.Tensor, *, hint: str) -> bool:
@@ -106,9 +104,9 @@ def _expect_gradient(
     reference: torch.Tensor,
     got: torch.Tensor | None,
     *,
+    rtol: float,
     atol: float,
     cut_hint: str,
-    rtol: float | None = None,
 ) -> None:
     """One gradient: absent (autograd cut off) or equal to autograd's on the reference formula."""
     if got is None:
@@ -342,7 +340,7 @@ def test_my_linear_output(submission: Submission, cases: list[Case]) -> None:
                     "output",
                     reference,
                     got["output"],
-                    atol=_scale_atol(reference),
+                    **scaled_tolerance(reference, factor=LINEAR_ROUNDING),
                     hint="forward is relu(X @ self.weight + self.bias)",
                 )
             expect.verify()
@@ -375,7 +373,7 @@ def test_my_linear_gradients(submission: Submission, cases: list[Case]) -> None:
                             f"{name} gradient" if name == "input" else f"self.{name}.grad",
                             reference,
                             got["grads"][name],
-                            atol=_scale_atol(reference),
+                            **scaled_tolerance(reference, factor=LINEAR_ROUNDING),
                             cut_hint=hint,
                         )
             expect.verify()
@@ -437,7 +435,11 @@ def _expect_reduction_outputs(submission: Submission, cases: list[Case], hint: s
                 y, _, _ = _reduction_reference(case.X, weight)
                 reference = y.detach().float()
                 expect.close(
-                    "output", reference, got["output"], atol=_scale_atol(reference), hint=hint
+                    "output",
+                    reference,
+                    got["output"],
+                    **scaled_tolerance(reference, factor=LINEAR_ROUNDING),
+                    hint=hint,
                 )
             expect.verify()
 
@@ -510,7 +512,7 @@ def test_tensor_reduction_gradients(submission: Submission, cases: list[Case]) -
                         name,
                         reference,
                         got["grads"][key],
-                        atol=_scale_atol(reference),
+                        **scaled_tolerance(reference, factor=LINEAR_ROUNDING),
                         cut_hint=hint,
                     )
             expect.verify()

@@ -18,7 +18,7 @@ from torch.nn import functional as F
 
 from grader import specs
 from grader import strategies as gs
-from grader.compare import Expect
+from grader.compare import Expect, scaled_tolerance
 from grader.errors import describe
 from grader.plugin import check
 from grader.submission import Submission
@@ -28,10 +28,8 @@ def _shapes(report: list[dict[str, Any]]) -> list[tuple[int, ...] | None]:
     return [None if entry["shape"] is None else tuple(entry["shape"]) for entry in report]
 
 
-def _scale_atol(reference: torch.Tensor) -> float:
-    """1e-5 times the largest reference magnitude (at least 1): float32 rounding of a short sum."""
-    largest = float(reference.abs().max()) if reference.numel() else 0.0
-    return 1e-5 * max(1.0, largest)
+SUM_ROUNDING = 1e-5
+"""``scaled_tolerance`` factor for float32 rounding of a short sum."""
 
 
 def _lazy_before(expect: Expect, report: list[dict[str, Any]], names: list[str], hint: str) -> None:
@@ -145,7 +143,7 @@ def test_lazy_mlp_output(submission: Submission, cases: list[MlpCase]) -> None:
                 "output",
                 reference,
                 got["output"],
-                atol=_scale_atol(reference),
+                **scaled_tolerance(reference, factor=SUM_ROUNDING),
                 hint="a ReLU() sits between the two LazyLinear layers",
             )
             expect.verify()
@@ -495,7 +493,7 @@ def _expect_linear_output(
         "output",
         reference,
         got["output"],
-        atol=_scale_atol(reference),
+        **scaled_tolerance(reference, factor=SUM_ROUNDING),
         hint="forward is relu(X @ self.weight + self.bias)",
     )
 
