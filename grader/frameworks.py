@@ -6,8 +6,8 @@ and ``tests/test_frameworks.py`` are where it shows. The ranges tested are pinne
 them.
 
 - hypothesis: the per-example PRNG seeding it does (replayed examples must see the same random
-  state), the digest of a test's source (the seed ``derandomize`` would use), and three attributes
-  it reads off a test function: the fixed seed, the example-database key and the settings.
+  state) and three attributes it reads off a test function: the fixed seed, the example-database
+  key and the settings.
 - pytest: a test item's fixture names.
 """
 
@@ -19,7 +19,6 @@ from typing import Any
 
 from hypothesis import settings as Settings
 from hypothesis.internal.entropy import deterministic_PRNG
-from hypothesis.internal.reflection import function_digest
 
 TESTED = {"hypothesis": ">=6.100,<7", "pytest": ">=8.0,<10"}
 """The version ranges this module was tested with; pyproject.toml pins the same."""
@@ -31,11 +30,6 @@ def seeded_like_an_example() -> Iterator[None]:
     them around each example, and restored afterwards."""
     with deterministic_PRNG():
         yield
-
-
-def source_digest(function: Callable[..., Any]) -> int:
-    """The digest hypothesis derives from a test's source (what ``derandomize`` seeds from)."""
-    return int.from_bytes(function_digest(function), "big")
 
 
 def fixed_seed(test: Callable[..., Any]) -> int | None:

@@ -14,7 +14,10 @@ Used by ``python -m grader`` (which passes a configured ``GradingSession``), or 
 from __future__ import annotations
 
 import builtins
+import functools
 import inspect
+import json
+import os
 import sys
 import time
 import traceback
@@ -389,13 +392,34 @@ def pytest_collection_modifyitems(
             spec = item.stash[CHECK_KEY]
             frameworks.fix_seed(function, grading.seed + zlib.crc32(spec.name.encode()))
         elif frameworks.fixed_seed(function) is None:
-            # 'grade': the seed derandomize would derive from the check's own source, fixed here
-            # once per check. Left to hypothesis it would be derived at each call from the test
-            # as called then, which includes the parametrized node id (the submission's name or
-            # slot) and our shrink-budget wrapper: examples would then depend on who is graded
-            # where in the class, and the digest (inspect + tokenize) was paid per submission.
-            frameworks.fix_seed(function, frameworks.source_digest(function.hypothesis.inner_test))
+            # 'grade': one seed per check, fixed once (see grade_seed). Left to hypothesis it
+            # would be derived at each call from the test as called then, which includes the
+            # parametrized node id (the submission's name or slot) and our shrink-budget wrapper:
+            # examples would then depend on who is graded where in the class.
+            frameworks.fix_seed(function, grade_seed(item.stash[CHECK_KEY].name))
         frameworks.no_example_database(function)
+
+
+SEEDS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "checks", "seeds.json")
+"""The seed each check's examples are drawn from under ``grade``, recorded per check name."""
+
+
+@functools.cache
+def _recorded_seeds() -> dict[str, int]:
+    try:
+        with open(SEEDS_FILE, encoding="utf-8") as f:
+            return {name: int(value, 16) for name, value in json.load(f).items()}
+    except FileNotFoundError:  # the student package: its 'check' profile draws its own seeds
+        return {}
+
+
+def grade_seed(check_name: str) -> int:
+    """The seed a check's examples are drawn from under ``grade``: the one recorded for it in
+    grader/checks/seeds.json (what hypothesis derived from the check's source when it was
+    recorded), else crc32 of its name. Never its source as it is now: editing a check (its
+    docstring, a helper's name) must not change the examples every submission is graded on."""
+    recorded = _recorded_seeds().get(check_name)
+    return recorded if recorded is not None else zlib.crc32(check_name.encode())
 
 
 CHECK_KEY = pytest.StashKey[Check]()

@@ -293,3 +293,9 @@ class _Scaled(nn.Module):
 def scaled_net(spec: Node, width: int) -> nn.Module:
     """The stack of ``spec`` (eval mode) followed by a per-feature scale and shift held in buffers."""
     return _Scaled(build(spec, nn.Sequential, []), width).eval()
+
+
+def report_shapes(report: list[dict[str, Any]]) -> list[tuple[int, ...] | None]:
+    """The shapes in a probe's parameter report (``probes.common.parameter_report``): a tuple per
+    parameter, None for one still uninitialised (lazy)."""
+    return [None if entry["shape"] is None else tuple(entry["shape"]) for entry in report]

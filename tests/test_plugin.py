@@ -211,3 +211,23 @@ def test_gpu_only_checks_are_skipped_on_the_cpu_and_say_why(pytester, submission
     assert MSG_NEEDS_CUDA in gpu["feedback"]
     item = next(i for i in data["exercises"] if i["id"] == "modules.MLP")
     assert (item["score"], item["max_score"]) == (1.0, 1.0)
+
+
+def test_grade_seeds_do_not_depend_on_a_checks_source() -> None:
+    """Is every check's seed under `grade` the one recorded for it (or crc32 of its name for a
+    check recorded after), so that editing a check's docstring or renaming a helper it calls
+    leaves the examples every submission is graded on as they were? And does every recorded
+    name belong to a check that exists?"""
+    import json
+    import zlib
+
+    from grader import checklist
+    from grader.plugin import SEEDS_FILE, grade_seed
+
+    with open(SEEDS_FILE, encoding="utf-8") as f:
+        recorded = json.load(f)
+    names = {c.name for c in checklist.listed_checks()}
+    assert set(recorded) <= names, sorted(set(recorded) - names)
+    for name, value in recorded.items():
+        assert grade_seed(name) == int(value, 16)
+    assert grade_seed("test_not_recorded_yet") == zlib.crc32(b"test_not_recorded_yet")

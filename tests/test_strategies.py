@@ -493,3 +493,76 @@ def test_index_of_finds_the_very_object():
     assert specs.index_of(copy.deepcopy(model[0]), registry) == -1
     assert specs.index_of(nn.ReLU(), registry) == -1
     assert specs.index_of(None, [None]) == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Strategies several checks share (moved out of the check files)
+
+
+@FAST
+@given(shape=gs.shapes(min_dims=2, max_dims=3, max_side=4, last=5))
+def test_shapes_keep_their_bounds(shape: tuple[int, ...]) -> None:
+    assert 2 <= len(shape) <= 3
+    assert all(1 <= side <= 4 for side in shape[:-1]) and shape[-1] == 5
+
+
+@FAST
+@given(mixture=gs.mixtures())
+def test_mixtures_are_valid(mixture: tuple[tuple[float, float, float], ...]) -> None:
+    """Do the weights sum to 1 and every component have low <= high, 1 to 4 of them?"""
+    assert 1 <= len(mixture) <= 4
+    assert sum(w for w, _, _ in mixture) == pytest.approx(1.0)
+    assert all(w > 0 and low <= high for w, low, high in mixture)
+
+
+@FAST
+@given(stack=gs.mixed_stacks(out_features=3))
+def test_mixed_stacks_have_every_feature_asked_for(stack: gs.LayerStack) -> None:
+    """BatchNorm, a frozen layer and a shared (ref) layer each occur at least once, the stack
+    builds and runs, and out_features ends it."""
+    nodes = list(walk(stack.spec))
+    assert any(n["kind"] == "batchnorm" for n in nodes)
+    assert any(n.get("frozen") for n in nodes)
+    assert any(n["kind"] == "ref" for n in nodes)
+    assert stack.out_features == 3
+    model, _ = built(stack)
+    model.eval()
+    with torch.no_grad():
+        assert model(torch.randn(2, stack.in_features)).shape == (2, 3)
+
+
+@FAST
+@given(stack=gs.mixed_stacks(batchnorm=False, shared=False, frozen=False))
+def test_mixed_stacks_leave_out_what_is_not_asked_for(stack: gs.LayerStack) -> None:
+    nodes = list(walk(stack.spec))
+    assert not any(n["kind"] in ("batchnorm", "ref") or n.get("frozen") for n in nodes)
+
+
+@FAST
+@given(case=gs.batchnorm_stacks())
+def test_batchnorm_stacks_start_with_batchnorm_and_fit_their_input(
+    case: tuple[gs.LayerStack, gs.Input],
+) -> None:
+    stack, x = case
+    assert stack.spec["items"][0]["kind"] == "batchnorm"
+    assert x.X.shape[1] == stack.in_features
+    model, _ = built(stack)
+    model.eval()
+    with torch.no_grad():
+        assert model(x.X).shape == (x.X.shape[0], stack.out_features)
+
+
+def test_layer_stacks_name_every_bound_they_are_given() -> None:
+    """No **locals(): layer_stacks passes its bounds by name (a new local would break it)."""
+    import inspect
+
+    assert "locals()" not in inspect.getsource(gs.layer_stacks)
+    with pytest.raises(ValueError, match="min_layers=3 is larger than max_layers=2"):
+        gs.layer_stacks(min_layers=3, max_layers=2)
+
+
+def test_shapes_check_their_bounds_up_front() -> None:
+    with pytest.raises(ValueError, match="min_dims=3 is larger than max_dims=2"):
+        gs.shapes(min_dims=3, max_dims=2)
+    with pytest.raises(ValueError, match="max_side=0"):
+        gs.shapes(max_side=0)

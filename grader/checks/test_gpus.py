@@ -235,44 +235,13 @@ def test_try_all_gpus_falls_back_to_the_cpu(submission: Submission) -> None:
 # -- to_device -----------------------------------------------------------------------------------
 
 
-@st.composite
-def nets(draw: Any) -> tuple[gs.LayerStack, gs.Input]:
-    """A layer stack with a BatchNorm1d (parameters and running statistics) and an input for it."""
-    width = draw(gs.widths(min_width=2, max_width=6))
-    stack = draw(
-        gs.layer_stacks(
-            max_depth=1,
-            shared=False,
-            dropout=True,
-            in_features=width,
-            out_features=width,
-            max_layers=3,
-        )
-    )
-    generator = torch.Generator().manual_seed(draw(gs.seeds()))
-    stack.spec["items"].insert(
-        0,
-        {
-            "kind": "batchnorm",
-            "features": width,
-            "weight": 1 + 0.1 * torch.randn((width,), generator=generator),
-            "bias": 0.1 * torch.randn((width,), generator=generator),
-            "running_mean": torch.randn((width,), generator=generator),
-            "running_var": torch.rand((width,), generator=generator) + 0.5,
-            "tracked": 3,
-        },
-    )
-    x = draw(gs.inputs(features=width, max_batch=4))
-    return stack, x
-
-
 def _describe_net(stack: gs.LayerStack) -> str:
     return f"a net of {stack.describe('Sequential')} with buffers scale and shift (non-persistent)"
 
 
 @check("gpus.to_device", points=2, visibility="public")
 @settings(max_examples=4)
-@given(case=nets())
+@given(case=gs.batchnorm_stacks())
 def test_to_device_moves_parameters_and_buffers(
     submission: Submission, case: tuple[gs.LayerStack, gs.Input]
 ) -> None:
@@ -328,7 +297,7 @@ def test_to_device_moves_parameters_and_buffers(
 
 @check("gpus.to_device", points=1, visibility="hidden")
 @settings(max_examples=2)
-@given(case=nets())
+@given(case=gs.batchnorm_stacks())
 def test_to_device_moves_net_itself(
     submission: Submission, case: tuple[gs.LayerStack, gs.Input]
 ) -> None:
@@ -365,7 +334,7 @@ def test_to_device_moves_net_itself(
 
 @check("gpus.to_device", points=1, visibility="hidden", gpu_only=True)
 @settings(max_examples=4)
-@given(case=nets())
+@given(case=gs.batchnorm_stacks())
 def test_to_device_output_is_unchanged_on_the_gpu(
     submission: Submission, case: tuple[gs.LayerStack, gs.Input]
 ) -> None:

@@ -193,24 +193,9 @@ def dtype_names() -> st.SearchStrategy[str]:
 
 
 @st.composite
-def mixtures(draw: Any, max_components: int = 4) -> tuple[tuple[float, float, float], ...]:
-    """Valid mixtures: 1 to 4 components with weights from small integer counts (summing to 1),
-    bounds on a grid of quarters (exact in float32), about a third of them point masses."""
-    size = draw(st.integers(1, max_components))
-    counts = [draw(st.integers(1, 8)) for _ in range(size)]
-    total = sum(counts)
-    components = []
-    for count in counts:
-        low = draw(st.integers(-40, 40)) / 4
-        width = draw(st.sampled_from([0, 0, 1, 2, 4, 8, 20, 40])) / 4
-        components.append((count / total, low, low + width))
-    return tuple(components)
-
-
-@st.composite
 def invalid_mixtures(draw: Any) -> tuple[str, list[tuple[float, float, float]]]:
     """(what is wrong, a mixture that must raise ValueError), from a valid one broken one way."""
-    components = [list(c) for c in draw(mixtures())]
+    components = [list(c) for c in draw(gs.mixtures())]
     i = draw(st.integers(0, len(components) - 1))
     kind = draw(
         st.sampled_from(
@@ -1028,7 +1013,7 @@ def _mixture_text(components: Any) -> str:
 @check("initialization.mixture_uniform_", points=2, visibility="public")
 @settings(max_examples=EXAMPLES)
 @given(
-    drawn=st.lists(st.tuples(mixtures(), dtype_names()), min_size=1, max_size=2), seed=gs.seeds()
+    drawn=st.lists(st.tuples(gs.mixtures(), dtype_names()), min_size=1, max_size=2), seed=gs.seeds()
 )
 def test_mixture_uniform_matches_the_mixture(
     submission: Submission, drawn: list[tuple[Any, str]], seed: int

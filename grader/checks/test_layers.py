@@ -60,16 +60,6 @@ def _call(submission: Submission, probe: str, name: str, cases: list[Case]) -> l
     return submission.call(probe, what=name, cases=[c.wire() for c in cases])
 
 
-def _shapes(
-    draw: Any, *, min_dims: int, max_dims: int, max_side: int, last: int | None = None
-) -> tuple[int, ...]:
-    dims = draw(st.integers(min_dims, max_dims))
-    shape = [draw(st.integers(1, max_side)) for _ in range(dims)]
-    if last is not None:
-        shape[-1] = last
-    return tuple(shape)
-
-
 LINEAR_ROUNDING = 1e-4
 """``scaled_tolerance`` factor for the layers' float32 products and sums (a few hundred terms)."""
 
@@ -132,7 +122,7 @@ def centered_cases(draw: Any, *, min_cases: int = 2, max_cases: int = 5) -> list
     far from zero mean (offset 1000)."""
     cases = []
     for index in range(draw(st.integers(min_cases, max_cases))):
-        shape = _shapes(draw, min_dims=1, max_dims=4, max_side=5)
+        shape = gs.draw_shape(draw, min_dims=1, max_dims=4, max_side=5)
         dtype = (
             (torch.float32, torch.float64)[index]
             if index < 2
@@ -249,7 +239,7 @@ def my_linear_cases(draw: Any, *, min_cases: int = 2, max_cases: int = 5) -> lis
     return cases
 
 
-def _expect_parameters(
+def _expect_parameter_shapes_and_types(
     expect: Expect, got: dict[str, Any], expected: list[tuple[str, tuple[int, ...]]], hint: str
 ) -> None:
     """named_parameters() names, shapes and types (nn.Parameter that requires grad)."""
@@ -304,7 +294,7 @@ def test_my_linear_registers_weight_and_bias(submission: Submission, cases: list
         with describe(case.describe("MyLinear")):
             expect = Expect("MyLinear")
             in_units, units = case.args["in_units"], case.args["units"]
-            _expect_parameters(
+            _expect_parameter_shapes_and_types(
                 expect, got, [("weight", (in_units, units)), ("bias", (units,))], hint
             )
             expect.verify()
@@ -391,7 +381,7 @@ def tensor_reduction_cases(
     for _ in range(draw(st.integers(2, max_cases))):
         i = draw(st.integers(1, 5))
         k = draw(st.one_of(st.just(i), st.integers(1, 5)))
-        shape = _shapes(
+        shape = gs.draw_shape(
             draw, min_dims=min_batch_dims + 1, max_dims=max_batch_dims + 1, max_side=4, last=i
         )
         seed = draw(gs.seeds())
@@ -457,7 +447,7 @@ def test_tensor_reduction_weight_is_a_parameter(submission: Submission, cases: l
         with describe(case.describe("TensorReduction")):
             expect = Expect("TensorReduction")
             i, k = case.args["i"], case.args["k"]
-            _expect_parameters(expect, got, [("weight", (i, i, k))], hint)
+            _expect_parameter_shapes_and_types(expect, got, [("weight", (i, i, k))], hint)
             expect.verify()
 
 
@@ -535,7 +525,7 @@ def fourier_cases(
     lengths = [draw(st.integers(0, 7)) * 2 + 1, draw(st.integers(1, 8)) * 2]
     lengths += draw(st.lists(st.integers(1, 16), max_size=2))
     for index, n in enumerate(lengths):
-        shape = _shapes(draw, min_dims=min_dims, max_dims=max_dims, max_side=4, last=n)
+        shape = gs.draw_shape(draw, min_dims=min_dims, max_dims=max_dims, max_side=4, last=n)
         dtype = dtypes[index] if index < len(dtypes) else draw(st.sampled_from(dtypes))
         seed = draw(gs.seeds())
         X = gs.make_tensor(shape, seed, dtype=dtype)

@@ -23,11 +23,6 @@ from grader.errors import describe
 from grader.plugin import check
 from grader.submission import Submission
 
-
-def _shapes(report: list[dict[str, Any]]) -> list[tuple[int, ...] | None]:
-    return [None if entry["shape"] is None else tuple(entry["shape"]) for entry in report]
-
-
 SUM_ROUNDING = 1e-5
 """``scaled_tolerance`` factor for float32 rounding of a short sum."""
 
@@ -106,7 +101,7 @@ def test_lazy_mlp_is_lazy_until_first_call(submission: Submission, cases: list[M
             expect.equal(
                 "parameter shapes after the first call",
                 [(case.hidden, width), (case.hidden,), (case.out, case.hidden), (case.out,)],
-                _shapes(got["after"]),
+                specs.report_shapes(got["after"]),
                 attribute="shapes",
                 hint=hint,
             )
@@ -125,12 +120,12 @@ def test_lazy_mlp_output(submission: Submission, cases: list[MlpCase]) -> None:
             expect = Expect("lazy_mlp output")
             width = case.X.shape[1]
             shapes = [(case.hidden, width), (case.hidden,), (case.out, case.hidden), (case.out,)]
-            if _shapes(got["after"]) != shapes:
+            if specs.report_shapes(got["after"]) != shapes:
                 expect.add(
                     "parameters after the first call",
                     "shapes",
                     str(shapes),
-                    str(_shapes(got["after"])),
+                    str(specs.report_shapes(got["after"])),
                     hint="Sequential(LazyLinear(hidden), ReLU(), LazyLinear(out))",
                 )
                 expect.verify()
@@ -172,7 +167,7 @@ def test_lazy_mlp_defaults_and_layers(submission: Submission, cases: list[MlpCas
             expect.equal(
                 "parameter shapes after the first call",
                 [(256, width), (256,), (10, 256), (10,)],
-                _shapes(got["after"]),
+                specs.report_shapes(got["after"]),
                 attribute="shapes",
                 hint=hint,
             )
@@ -465,7 +460,7 @@ def test_lazy_my_linear_is_lazy_until_first_call(
             expect.equal(
                 "parameter shapes after the first call",
                 [(case.X.shape[1], case.units), (case.units,)],
-                _shapes(got["after"]),
+                specs.report_shapes(got["after"]),
                 attribute="shapes",
                 hint="weight is (in, units) with in = X.shape[-1]; bias is (units,)",
             )
@@ -477,12 +472,12 @@ def _expect_linear_output(
 ) -> None:
     """The output equals relu(X @ W + b) for the given (weight, bias) report."""
     shapes = [(case.X.shape[1], case.units), (case.units,)]
-    if _shapes(params) != shapes:
+    if specs.report_shapes(params) != shapes:
         expect.add(
             "parameters",
             "shapes",
             str(shapes),
-            str(_shapes(params)),
+            str(specs.report_shapes(params)),
             hint="weight is (in, units), bias (units,)",
         )
         return

@@ -30,10 +30,6 @@ def _values(report: list[dict[str, Any]]) -> list[torch.Tensor]:
     return [entry["value"] for entry in report]
 
 
-def _shapes(report: list[dict[str, Any]]) -> list[tuple[int, ...] | None]:
-    return [None if entry["shape"] is None else tuple(entry["shape"]) for entry in report]
-
-
 # -- MLP -----------------------------------------------------------------------------------------
 
 
@@ -76,7 +72,7 @@ def test_mlp_is_lazy_until_first_call(
         expect.equal(
             "parameter shapes after the first call",
             expected_shapes,
-            _shapes(got["after"]),
+            specs.report_shapes(got["after"]),
             attribute="shapes",
         )
         expect.verify()
@@ -145,7 +141,7 @@ def test_mlp_defaults_and_parameter_names(submission: Submission, x: gs.Input) -
         expect.equal(
             "parameter shapes",
             [(256, width), (256,), (10, 256), (10,)],
-            _shapes(got["after"]),
+            specs.report_shapes(got["after"]),
             attribute="shapes",
         )
         expect.verify()
@@ -163,7 +159,7 @@ def _run_sequential(
     return got, reference, registry
 
 
-def _expect_parameters(
+def _expect_parameter_owners(
     expect: Expect,
     expected: list[tuple[Any, ...]],
     got: list[tuple[Any, ...]],
@@ -289,7 +285,7 @@ def test_mysequential_registers_children_like_nn_sequential(
         expected_children = [specs.index_of(child, registry) for child in reference.children()]
         hint = "register each module with self.add_module(str(index), module)"
         expect = Expect("MySequential")
-        _expect_parameters(
+        _expect_parameter_owners(
             expect,
             expected_params,
             got["parameters"],
@@ -530,7 +526,7 @@ def test_nest_mlp_parameter_names_and_shapes(submission: Submission, x: gs.Input
         expect.equal(
             "parameter shapes",
             [(64, width), (64,), (32, 64), (32,), (16, 32), (16,)],
-            _shapes(got["after"]),
+            specs.report_shapes(got["after"]),
             attribute="shapes",
         )
         expect.verify()
@@ -547,12 +543,19 @@ def test_nest_mlp_output(submission: Submission, x: gs.Input) -> None:
         expect = Expect("NestMLP output")
         values = _values(got["after"])
         width = x.X.shape[1]
-        if _shapes(got["after"]) != [(64, width), (64,), (32, 64), (32,), (16, 32), (16,)]:
+        if specs.report_shapes(got["after"]) != [
+            (64, width),
+            (64,),
+            (32, 64),
+            (32,),
+            (16, 32),
+            (16,),
+        ]:
             expect.add(
                 "parameters",
                 "shapes",
                 "six tensors: (64, w), (64,), (32, 64), (32,), (16, 32), (16,)",
-                str(_shapes(got["after"])),
+                str(specs.report_shapes(got["after"])),
             )
             expect.verify()
         for entry in got["after"]:
@@ -731,7 +734,7 @@ def test_parallel_registers_both_nets(
             for n, p in net2.named_parameters()
         ]
         expect = Expect("Parallel")
-        _expect_parameters(
+        _expect_parameter_owners(
             expect,
             expected,
             got["parameters"],

@@ -11,8 +11,6 @@ probe call answers several networks at once. ``block2`` is checked against the s
 
 from __future__ import annotations
 
-import copy
-import math
 from typing import Any
 
 import torch
@@ -29,107 +27,6 @@ from grader.plugin import check
 from grader.specs import LOSSES, build_net, describe_net
 from grader.submission import Submission
 
-# -- networks with buffers, shared layers and frozen parameters -------------------------------
-
-
-def _linear_node(n_in: int, n_out: int, generator: torch.Generator) -> specs.Node:
-    bound = 1.0 / math.sqrt(n_in)
-    weight = (torch.rand((n_out, n_in), generator=generator) * 2 - 1) * bound * 2
-    bias = (torch.rand((n_out,), generator=generator) * 2 - 1) * bound
-    return {"kind": "linear", "in": n_in, "out": n_out, "weight": weight, "bias": bias}
-
-
-def _batchnorm_node(width: int, generator: torch.Generator) -> specs.Node:
-    return {
-        "kind": "batchnorm",
-        "features": width,
-        "weight": 1 + 0.2 * torch.randn(width, generator=generator),
-        "bias": 0.2 * torch.randn(width, generator=generator),
-        "running_mean": 0.5 * torch.randn(width, generator=generator),
-        "running_var": 0.5 + torch.rand(width, generator=generator),
-        "tracked": int(torch.randint(1, 100, (), generator=generator)),
-    }
-
-
-def _count(node: specs.Node) -> int:
-    """Modules a node builds (its size in the pre-order registry)."""
-    if node["kind"] == "ref":
-        return 0
-    if node["kind"] == "seq":
-        return 1 + sum(_count(child) for child in node["items"])
-    return 1
-
-
-def _kinds(node: specs.Node) -> list[str]:
-    if node["kind"] == "seq":
-        return ["seq"] + [k for child in node["items"] for k in _kinds(child)]
-    return [node["kind"] + ("-frozen" if node.get("frozen") else "")]
-
-
-@st.composite
-def nets(
-    draw: Any,
-    *,
-    batchnorm: bool = True,
-    shared: bool = True,
-    frozen: bool = True,
-    out_features: int | None = None,
-    max_depth: int = 2,
-    min_layers: int = 1,
-    max_layers: int = 4,
-) -> gs.LayerStack:
-    """A nested stack (``gs.layer_stacks``) where some activations become BatchNorm1d layers and some
-    layers are frozen; each feature asked for occurs at least once (appended at the top level if the
-    draw did not give it). ``out_features`` appends a final, trainable Linear. No Dropout."""
-    stack = draw(
-        gs.layer_stacks(
-            max_depth=max_depth,
-            min_layers=min_layers,
-            max_layers=max_layers,
-            max_width=6,
-            shared=shared,
-            dropout=False,
-            require_linear=True,
-        )
-    )
-    spec = copy.deepcopy(stack.spec)
-    generator = torch.Generator().manual_seed(draw(gs.seeds()))
-
-    def chance(p: float) -> bool:  # decided by the drawn seed: fewer hypothesis draws, faster
-        return bool(torch.rand((), generator=generator) < p)
-
-    def walk(node: specs.Node, width: int) -> int:
-        for index, child in enumerate(node["items"]):
-            kind = child["kind"]
-            if kind == "seq":
-                width = walk(child, width)
-            elif kind == "linear":
-                width = child["out"]
-                if frozen and chance(0.25):
-                    child["frozen"] = True
-            elif kind in ("relu", "tanh") and batchnorm and chance(0.5):
-                node["items"][index] = _batchnorm_node(width, generator)
-                if frozen and chance(0.25):
-                    node["items"][index]["frozen"] = True
-        return width
-
-    width = walk(spec, stack.in_features)
-    kinds = _kinds(spec)
-    items = spec["items"]
-    if shared and "ref" not in kinds:
-        target = _count(spec)
-        items += [_linear_node(width, width, generator), {"kind": "ref", "target": target}]
-    if batchnorm and not any(k.startswith("batchnorm") for k in kinds):
-        items.append(_batchnorm_node(width, generator))
-    if frozen and not any(k.endswith("-frozen") for k in kinds):
-        node = _linear_node(width, width, generator)
-        node["frozen"] = True
-        items.append(node)
-    if out_features is not None:
-        items.append(_linear_node(width, out_features, generator))
-        width = out_features
-    return gs.LayerStack(spec, stack.in_features, width)
-
 
 def _numbered(stacks: list[gs.LayerStack]) -> str:
     return "; ".join(f"net {i + 1} = {describe_net(s.spec)}" for i, s in enumerate(stacks))
@@ -142,8 +39,8 @@ def _numbered(stacks: list[gs.LayerStack]) -> str:
 def layer_state_cases(draw: Any) -> list[tuple[gs.LayerStack, int]]:
     """Every layer of two or three nested nets, and of one flat net of 12 or more layers (where
     "1" is a prefix of "10.weight" and "11.bias")."""
-    stacks = draw(st.lists(nets(max_depth=1), min_size=2, max_size=3))
-    stacks.append(draw(nets(max_depth=0, min_layers=12, max_layers=13)))
+    stacks = draw(st.lists(gs.mixed_stacks(max_depth=1), min_size=2, max_size=3))
+    stacks.append(draw(gs.mixed_stacks(max_depth=0, min_layers=12, max_layers=13)))
     return [(s, i) for s in stacks for i in range(len(s.spec["items"]))]
 
 
@@ -212,7 +109,7 @@ def test_layer_state_values_are_detached(
 
 # -- parameter_shapes ----------------------------------------------------------------------------
 
-shape_cases = st.lists(nets(), min_size=3, max_size=4)
+shape_cases = st.lists(gs.mixed_stacks(), min_size=3, max_size=4)
 
 
 @check("parameters.parameter_shapes", points=2, visibility="public")
@@ -302,7 +199,7 @@ def _check_counts(
 
 @check("parameters.count_parameters", points=2, visibility="public")
 @settings(max_examples=3)
-@given(stacks=st.lists(nets(frozen=False), min_size=3, max_size=4))
+@given(stacks=st.lists(gs.mixed_stacks(frozen=False), min_size=3, max_size=4))
 def test_count_parameters_counts_each_scalar_once(
     submission: Submission, stacks: list[gs.LayerStack]
 ) -> None:
@@ -317,7 +214,7 @@ def test_count_parameters_counts_each_scalar_once(
 
 @check("parameters.count_parameters", points=1, visibility="public")
 @settings(max_examples=2)
-@given(stacks=st.lists(nets(), min_size=2, max_size=3))
+@given(stacks=st.lists(gs.mixed_stacks(), min_size=2, max_size=3))
 def test_count_parameters_trainable_only(
     submission: Submission, stacks: list[gs.LayerStack]
 ) -> None:
@@ -535,9 +432,9 @@ def chapter_nets(draw: Any) -> gs.LayerStack:
         block = {
             "kind": "seq",
             "items": [
-                _linear_node(4, 8, generator),
+                gs.linear_node(4, 8, generator),
                 {"kind": "relu"},
-                _linear_node(8, 4, generator),
+                gs.linear_node(8, 4, generator),
                 {"kind": "relu"},
             ],
         }
@@ -545,7 +442,7 @@ def chapter_nets(draw: Any) -> gs.LayerStack:
         slot += 5
         blocks.append(block)
     container = {"kind": "seq", "items": blocks, "names": [f"block {i}" for i in range(n)]}
-    spec = {"kind": "seq", "items": [container, _linear_node(4, 1, generator)]}
+    spec = {"kind": "seq", "items": [container, gs.linear_node(4, 1, generator)]}
     return gs.LayerStack(spec, 4, 1)
 
 
@@ -577,7 +474,7 @@ def bad_names(draw: Any, stack: gs.LayerStack) -> tuple[str, str]:
 
 @st.composite
 def get_parameter_cases(draw: Any) -> list[tuple[gs.LayerStack, list[str], list[tuple[str, str]]]]:
-    stacks = [draw(chapter_nets()), *draw(st.lists(nets(), min_size=1, max_size=2))]
+    stacks = [draw(chapter_nets()), *draw(st.lists(gs.mixed_stacks(), min_size=1, max_size=2))]
     cases = []
     for stack in stacks:
         net, _ = build_net(stack.spec)
@@ -665,7 +562,7 @@ def gradient_cases(draw: Any) -> list[dict[str, Any]]:
     each parameter holds before the call: None or a drawn tensor."""
     cases = []
     for _ in range(draw(st.integers(2, 3))):
-        stack = draw(nets(out_features=draw(st.integers(1, 3))))
+        stack = draw(gs.mixed_stacks(out_features=draw(st.integers(1, 3))))
         net, _ = build_net(stack.spec)
         batch = draw(gs.batch_sizes(max_size=5))
         generator = torch.Generator().manual_seed(draw(gs.seeds()))
