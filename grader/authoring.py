@@ -284,7 +284,7 @@ def new_item(item_id: str, root: str = SOURCE_ROOT) -> list[str]:
                 "hypothesis": ["given", "settings"],
                 "grader.compare": ["Expect"],
                 "grader.errors": ["describe"],
-                "grader.plugin": ["check"],
+                "grader.marker": ["check"],
                 "grader.submission": ["Submission"],
             },
             module_imports=["torch"],

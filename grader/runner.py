@@ -241,7 +241,7 @@ def _feed_session_class() -> type:
     """GradingSession whose submission slots are bound to whatever the feed hands out next."""
     import pytest
 
-    from grader.plugin import GradingSession
+    from grader.session import GradingSession
 
     class FeedSession(GradingSession):
         def __init__(
@@ -256,7 +256,7 @@ def _feed_session_class() -> type:
 
         def pytest_configure(self, config: pytest.Config) -> None:
             super().pytest_configure(config)
-            # Results leave as data (plugin._check_result), never as pytest's text report, so
+            # Results leave as data (grader.verdicts.check_result), never as pytest's text report, so
             # each failure's report is the exception's message alone: rendering a traceback
             # ("native" parses every frame's source for its carets) cost ~3 ms per failed check.
             config.option.tbstyle = "value"

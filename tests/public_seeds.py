@@ -96,7 +96,7 @@ def run_public_checks(
     seed, as `make check --seed S` runs it; the failures, as data. With ``first_failure_only`` a
     case stops at its first failing check under a seed (enough to say it lost points).
     ``transport``: where the code runs (sandbox, or portable as `check` picks off Linux)."""
-    from grader import curriculum, errors, frameworks, plugin, sources
+    from grader import curriculum, errors, frameworks, sources, verdicts
     from grader.policy import SandboxPolicy
     from grader.runner import TransportOpener, start_spawner
     from grader.submission import Submission
@@ -144,7 +144,7 @@ def run_public_checks(
                             if isinstance(exc, KeyboardInterrupt):
                                 raise
                             failed = True
-                            failure = plugin._grading_failure(exc)
+                            failure = verdicts.grading_failure(exc)
                             text = (
                                 failure.feedback(public=True)
                                 if isinstance(failure, errors.GradingFailure)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
 from support import REPO
 
 GRADER = REPO / "grader"
@@ -88,3 +89,37 @@ def test_the_reader_sees_imports_inside_functions_and_relative_ones() -> None:
 def test_no_grader_module_imports_one_that_imports_it_back() -> None:
     """Is the import graph of grader/ free of cycles (each listed with its modules)?"""
     assert cycles(import_graph()) == []
+
+
+def _reaches(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for other in graph.get(todo.pop(), set()):
+            if other not in seen:
+                seen.add(other)
+                todo.append(other)
+    return seen
+
+
+LAYERS = {
+    # Each module, and what it must never reach, directly or through another module.
+    "grader.plugin": {"grader.cli", "grader.runner", "grader.workers"},
+    "grader.session": {"grader.cli", "grader.runner", "grader.workers", "grader.plugin"},
+    "grader.marker": {"grader.plugin", "grader.session", "grader.submission"},
+    "grader.shrinking": {"grader.plugin", "grader.session"},
+    "grader.verdicts": {"grader.plugin", "grader.runner"},
+    "grader.submission": {"grader.plugin", "grader.session", "grader.runner"},
+    "grader.compare": {"grader.plugin", "grader.session", "grader.submission", "grader.probes"},
+    "grader.strategies": {"grader.plugin", "grader.submission", "grader.probes"},
+    "grader.specs": {"grader.plugin", "grader.submission", "grader.probes"},
+}
+
+
+@pytest.mark.parametrize("module", sorted(LAYERS))
+def test_layers_depend_one_way(module: str) -> None:
+    """cli -> workers/runner -> plugin (hooks) -> session -> submission/transport -> sandbox;
+    checks use compare, strategies and specs, which reach neither the plugin nor a probe."""
+    graph = import_graph()
+    assert module in graph, f"{module} is not a grader module any more: update LAYERS"
+    assert _reaches(graph, module) & LAYERS[module] == set()

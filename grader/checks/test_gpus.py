@@ -20,7 +20,7 @@ from grader import strategies as gs
 from grader.compare import Expect
 from grader.errors import describe
 from grader.gpu_terms import COPYING_CONSTRUCTORS, HOST_READS, render
-from grader.plugin import check
+from grader.marker import check
 from grader.specs import scaled_net
 from grader.submission import Submission
 

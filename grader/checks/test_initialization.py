@@ -25,7 +25,7 @@ from grader import specs, stats
 from grader import strategies as gs
 from grader.compare import Expect
 from grader.errors import describe
-from grader.plugin import check
+from grader.marker import check
 from grader.submission import Submission
 
 EXAMPLES = 1

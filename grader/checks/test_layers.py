@@ -22,7 +22,7 @@ from torch.nn import functional as F
 from grader import strategies as gs
 from grader.compare import Expect, scaled_tolerance
 from grader.errors import describe
-from grader.plugin import check
+from grader.marker import check
 from grader.submission import Submission
 
 GRADIENT_WORDS = "loss = (output · G).sum() for a random G of the output's shape"

@@ -20,7 +20,7 @@ from grader import specs
 from grader import strategies as gs
 from grader.compare import Expect, scaled_tolerance
 from grader.errors import describe
-from grader.plugin import check
+from grader.marker import check
 from grader.submission import Submission
 
 SUM_ROUNDING = 1e-5

@@ -19,7 +19,7 @@ from grader import specs
 from grader import strategies as gs
 from grader.compare import Expect
 from grader.errors import describe
-from grader.plugin import check
+from grader.marker import check
 from grader.submission import Submission
 
 LINEAR_NAMES = ["hidden.weight", "hidden.bias", "out.weight", "out.bias"]

@@ -23,7 +23,7 @@ from grader import specs
 from grader import strategies as gs
 from grader.compare import Expect
 from grader.errors import describe
-from grader.plugin import check
+from grader.marker import check
 from grader.specs import LOSSES, build_net, describe_net
 from grader.submission import Submission
 

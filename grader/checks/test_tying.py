@@ -20,7 +20,7 @@ from torch.nn import functional as F
 from grader import strategies as gs
 from grader.compare import Expect
 from grader.errors import describe
-from grader.plugin import check
+from grader.marker import check
 from grader.submission import Submission
 
 # -- tied_mlp ------------------------------------------------------------------------------------

@@ -104,7 +104,7 @@ def _run(item_id: str, namespace: Mapping[str, Any]) -> dict[str, CheckResult]:
     import pytest
 
     from grader import probes, runner
-    from grader.plugin import GradingSession
+    from grader.session import GradingSession
     from grader.transport import InProcessTransport
 
     section = curriculum.ITEMS_BY_ID[item_id].section

@@ -145,7 +145,7 @@ class SectionNotebook:
 
 def registered_checks(section: str, *, gpu: bool = False) -> list[Check]:
     """The checks of a section in file order, read from their ``@check`` markers (none yet: [])."""
-    from grader.plugin import MARKER, check_spec
+    from grader.marker import MARKER, check_spec
 
     try:
         with warnings.catch_warnings():  # outside a grading run the check marker is unregistered
