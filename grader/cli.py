@@ -237,7 +237,8 @@ def _options(args: argparse.Namespace, **overrides: object):
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from grader import errors, exporters, report, results, runner, sources
+    from grader import errors, exporters, results, runner, sources
+    from grader.exporters import terminal as report
 
     if args.workers < 1:
         print("error: --workers must be at least 1", file=sys.stderr)
@@ -472,7 +473,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from grader import checklist, errors, feedback, runner, sources
+    from grader import checklist, errors, runner, sources
+    from grader.exporters import check_report as feedback
 
     try:
         mode, submissions = sources.discover(args.submission)

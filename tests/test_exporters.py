@@ -18,7 +18,9 @@ from typing import Any
 import pytest
 from support import EXERCISES, SOLUTIONS, TESTS, grade, run_grader, with_appended, write_submission
 
-from grader.exporters import gradebook, gradescope, junit, markdown, prairielearn
+from grader.exporters import gradebook, junit, markdown
+from grader.exporters import gradescope_results as gradescope
+from grader.exporters import prairielearn_results as prairielearn
 from grader.results import SubmissionResult, build_submission_result
 
 MUTANT = (
@@ -475,7 +477,8 @@ def test_every_exporter_writes_hostile_text(text: str, tmp_path: Path) -> None:
     breakers and rich markup, giving files that parse, as UTF-8, without those characters?"""
     from rich.console import Console
 
-    from grader import exporters, report
+    from grader import exporters
+    from grader.exporters import terminal as report
 
     results = [
         synthetic(name=text, feedback=text, message=text),

@@ -23,8 +23,8 @@ from grader import specs, training
 from grader import strategies as gs
 from grader.compare import Expect
 from grader.errors import SAFE_EXCEPTION_NAMES, describe
-from grader.objects import SAVABLE_DTYPES, VIEWS, build_object, describe_object
 from grader.marker import check
+from grader.objects import SAVABLE_DTYPES, VIEWS, build_object, describe_object
 from grader.submission import ProcessEnded, Submission
 
 # -- what the child says, made safe to show -------------------------------------------------------

@@ -4,9 +4,14 @@ One small module per format; each reads only ``SubmissionResult`` objects:
 
 - ``gradebook``: class gradebook CSV (one row per student, one column per item, total);
 - ``markdown``: per-student feedback in Markdown;
-- ``gradescope``: Gradescope's ``results.json``;
-- ``prairielearn``: PrairieLearn's external-grader ``results.json``;
-- ``junit``: JUnit XML for CI tools.
+- ``gradescope_results``: Gradescope's ``results.json`` (the autograder bundle that writes it is
+  ``grader.gradescope``);
+- ``prairielearn_results``: PrairieLearn's external-grader ``results.json`` (its bundle:
+  ``grader.prairielearn``);
+- ``junit``: JUnit XML for CI tools;
+- ``terminal``: the table ``grade`` prints (and the class progress line);
+- ``check_report``: what ``check`` prints for a learner, item by item, with the first failure's
+  feedback.
 
 Rules every exporter follows: hidden checks show only their name, pass/fail and points (never their
 feedback or the property they test); a submission where nothing could be graded is marked ungradable
@@ -85,13 +90,13 @@ def export(
         markdown,
     )
     from grader.exporters import (
-        gradescope as gs,
+        gradescope_results as gs,
     )
     from grader.exporters import (
         junit as ju,
     )
     from grader.exporters import (
-        prairielearn as pl,
+        prairielearn_results as pl,
     )
 
     written: list[str] = []

@@ -171,8 +171,10 @@ def kill_sandbox_processes(grace: float = 2.0) -> int:
 def run(root: str) -> int:
     """Grade ``root/submission``, write ``root/results/results.json``. Exit status 0 when a
     results file with a grade was written."""
-    from grader import errors, report, runner
-    from grader.exporters import gradescope, terminal_safe
+    from grader import errors, runner
+    from grader.exporters import gradescope_results as gradescope
+    from grader.exporters import terminal as report
+    from grader.exporters import terminal_safe
     from grader.sandbox.client import SandboxPolicy
 
     results_dir = os.path.join(root, "results")

@@ -31,4 +31,4 @@ python3 -m venv "$venv"
 # setup if any file is still readable.
 "$venv/bin/python" -I -m grader.deploy protect "$source_dir"
 # Importing the whole kit once compiles it while root can still write the bytecode.
-"$venv/bin/python" -I -c 'import grader.cli, grader.runner, grader.exporters.gradescope'
+"$venv/bin/python" -I -c 'import grader.cli, grader.runner, grader.exporters.gradescope_results'

@@ -14,7 +14,7 @@
 files in ``/grade/student`` (a ``.py`` from the file editor or uploaded notebooks; a single folder
 inside is looked into) on the CPU in the sandbox, for the sections ``/grade/tests/grader.json`` names
 (else ``/grade/data/data.json``'s ``params.grader_only``, else every section found), and writes
-``/grade/results/results.json`` (``grader.exporters.prairielearn``). Docker usually blocks
+``/grade/results/results.json`` (``grader.exporters.prairielearn_results``). Docker usually blocks
 ``unshare``: the sandbox then drops to a separate uid, and inside a real ``/grade`` container every
 process left under a sandbox uid is killed before the results are written.
 """
@@ -182,7 +182,8 @@ def run(root: str) -> int:
     """Grade ``root/student``, write ``root/results/results.json``. Exit status 0 when a results
     file with a grade was written."""
     from grader import curriculum, errors, runner
-    from grader.exporters import prairielearn, write_text
+    from grader.exporters import prairielearn_results as prairielearn
+    from grader.exporters import write_text
     from grader.gradescope import find_submission, kill_sandbox_processes
     from grader.sandbox.client import SandboxPolicy
 

@@ -1,4 +1,5 @@
-"""grader/feedback.py and grader/report.py: what a learner and an instructor read in a terminal."""
+"""grader/exporters/check_report.py and grader/exporters/terminal.py: what a learner and an instructor
+read in a terminal."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from rich.console import Console
 from support import run_grader, with_appended, write_submission
 
 from grader import checklist, curriculum
-from grader.feedback import print_check_report
-from grader.report import submission_table
+from grader.exporters.check_report import print_check_report
+from grader.exporters.terminal import submission_table
 from grader.results import CheckResult, ItemResult, SubmissionResult
 
 LONG_LINE = (
