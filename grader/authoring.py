@@ -198,7 +198,8 @@ class NewItem:
 def parse_item(item_id: str, root: str = SOURCE_ROOT) -> NewItem:
     """Validate ``SECTION.NAME``: a known section, a Python name, not an item already."""
     section, dot, name = item_id.partition(".")
-    sections = {s for s, _ in _read_items(os.path.join(root, "grader", "curriculum.py"))}
+    items = _read_items(os.path.join(root, "grader", "curriculum.py"))
+    sections = {s for s, _ in items}
     sections |= set(curriculum.SECTIONS)
     if not dot or not name:
         raise ScaffoldError(f"{item_id!r}: give SECTION.NAME, e.g. layers.Doubler")
@@ -209,11 +210,7 @@ def parse_item(item_id: str, root: str = SOURCE_ROOT) -> NewItem:
     if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
         raise ScaffoldError(f"{item_id!r}: {name!r} is not a public Python name")
     new = NewItem(section, name)
-    existing = {
-        f"{s}.{sig.split('(', 1)[0]}"
-        for s, sigs in _read_items(os.path.join(root, "grader", "curriculum.py"))
-        for sig in sigs
-    }
+    existing = {f"{s}.{sig.split('(', 1)[0]}" for s, sigs in items for sig in sigs}
     if new.id in existing:
         raise ScaffoldError(f"{new.id} is already in grader/curriculum.py")
     return new
