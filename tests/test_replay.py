@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -66,6 +68,83 @@ def test_each_replay_gets_its_own_copy_of_the_examples() -> None:
     ],
     ids=["exception", "pytest.fail", "pytest.skip"],
 )
+@dataclass(frozen=True)
+class _Drawn:
+    X: torch.Tensor
+    name: str
+
+
+def _layout(value: Any, seen: dict[int, int]) -> Any:
+    """What deepcopy promises about a copy, as data: types, tensor bytes and layout, autograd,
+    and which parts are one object (numbered in order of first appearance)."""
+    if isinstance(value, (int, float, str, bool, type(None))):
+        return value
+    identity = seen.setdefault(id(value), len(seen))
+    if isinstance(value, torch.Tensor):
+        storage = value.untyped_storage()
+        return (
+            "tensor",
+            identity,
+            seen.setdefault(storage.data_ptr() or id(value), len(seen)),
+            value.dtype,
+            tuple(value.shape),
+            value.stride(),
+            value.storage_offset(),
+            value.requires_grad,
+            value.is_leaf,
+            bytes(storage),
+        )
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, identity, [_layout(v, seen) for v in value])
+    if isinstance(value, dict):
+        return ("dict", identity, [(k, _layout(v, seen)) for k, v in value.items()])
+    return (type(value).__name__, identity, _layout(vars(value), seen))
+
+
+def _storages(value: Any) -> set[int]:
+    if isinstance(value, torch.Tensor):
+        return {value.untyped_storage().data_ptr()} - {0}
+    if isinstance(value, (list, tuple)):
+        return set().union(*map(_storages, value)) if value else set()
+    if isinstance(value, dict):
+        return _storages(list(value.values()))
+    if hasattr(value, "__dict__"):
+        return _storages(vars(value))
+    return set()
+
+
+base = torch.arange(12.0)
+shared_list = [1, 2]
+FRESH_COPY_CASES = {
+    "plain tensors, dataclass, nesting": {
+        "x": torch.randn(3, 4),
+        "ints": torch.arange(5),
+        "flags": torch.tensor([True, False]),
+        "empty": torch.empty(0, 3),
+        "also empty": torch.empty(0),
+        "drawn": _Drawn(torch.ones(2, dtype=torch.float64), "ones"),
+        "nested": [{"a": (torch.zeros(2), 3.5, None)}],
+    },
+    "one list twice": {"a": shared_list, "b": shared_list},
+    "one tensor twice": {"a": base, "b": base},
+    "a view beside its base": {"a": base, "b": base[2:5], "c": base.view(3, 4).t()},
+    "a tensor that needs grad": {"w": torch.randn(2, requires_grad=True)},
+    "a non-contiguous tensor": {"t": torch.randn(3, 4).t()},
+}
+
+
+@pytest.mark.parametrize("example", FRESH_COPY_CASES.values(), ids=list(FRESH_COPY_CASES))
+def test_fresh_copy_is_what_deepcopy_gives(example: dict[str, Any]) -> None:
+    """replay.fresh_copy (its fast path: the copy of every example of every replayed check) gives
+    what copy.deepcopy gives: same values, layout and autograd state, the same parts shared, and
+    no memory shared with the original.
+    Catches: views copied as separate tensors, empty tensors taken for one shared storage, a
+    tensor that needs grad copied by clone() (no longer a leaf), a copy aliasing the example."""
+    copied = replay.fresh_copy(example)
+    assert _layout(copied, {}) == _layout(copy.deepcopy(example), {})
+    assert not _storages(copied) & _storages(example)
+
+
 def test_the_first_example_that_does_not_pass_ends_the_replay_without_a_verdict(
     raise_it: Any,
 ) -> None:
