@@ -59,15 +59,6 @@ def test_each_replay_gets_its_own_copy_of_the_examples() -> None:
     assert seen == [("second", [1, 2]), ("second", [4]), ("third", [1, 2]), ("third", [4])]
 
 
-@pytest.mark.parametrize(
-    "raise_it",
-    [
-        lambda: (_ for _ in ()).throw(AssertionError("wrong")),
-        lambda: pytest.fail("wrong"),
-        lambda: pytest.skip("skipped"),
-    ],
-    ids=["exception", "pytest.fail", "pytest.skip"],
-)
 @dataclass(frozen=True)
 class _Drawn:
     X: torch.Tensor
@@ -145,6 +136,15 @@ def test_fresh_copy_is_what_deepcopy_gives(example: dict[str, Any]) -> None:
     assert not _storages(copied) & _storages(example)
 
 
+@pytest.mark.parametrize(
+    "raise_it",
+    [
+        lambda: (_ for _ in ()).throw(AssertionError("wrong")),
+        lambda: pytest.fail("wrong"),
+        lambda: pytest.skip("skipped"),
+    ],
+    ids=["exception", "pytest.fail", "pytest.skip"],
+)
 def test_the_first_example_that_does_not_pass_ends_the_replay_without_a_verdict(
     raise_it: Any,
 ) -> None:
