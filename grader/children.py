@@ -8,8 +8,10 @@ dies is replaced on the next call, and the failure costs only the check that was
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from grader import boundary, errors, text, wire
@@ -82,6 +84,11 @@ class ChildTransport:
         """Probe calls the current child has answered (or been asked)."""
         self.verifier: Any | None = None
         """A child that runs verifier probes only (it never imports the submission)."""
+        self.apart: Any | None = None
+        """The phase's second child: it imports the code and serves ``call_apart`` only (it
+        resumes from files the main child's code wrote, never having run that code itself)."""
+        self.apart_loaded: set[str] = set()
+        self.apart_calls = 0
         self.deadline: float | None = None
         """When the submission's whole time is up (set by ``Submission``); no probe waits past it."""
         self.exhausted: errors.SubmissionBudgetExhausted | None = None
@@ -103,6 +110,26 @@ class ChildTransport:
             what,
             probe,
         )
+
+    def call_apart(self, probe: str, args: dict[str, Any], *, seed: int, what: str) -> Any:
+        with self._on_apart_child():
+            return self.call(probe, args, seed=seed, what=what)
+
+    @contextlib.contextmanager
+    def _on_apart_child(self) -> Iterator[None]:
+        """Within the block the second child stands in for the main one (started, loaded, lost
+        and counted by the same code); the main child and its count of calls are left as they were."""
+        main = (self.child, self.loaded, self.calls_on_child)
+        self.child, self.loaded, self.calls_on_child = self.apart, self.apart_loaded, self.apart_calls
+        try:
+            yield
+        finally:
+            self.apart, self.apart_loaded, self.apart_calls = (
+                self.child,
+                self.loaded,
+                self.calls_on_child,
+            )
+            self.child, self.loaded, self.calls_on_child = main
 
     def fetch(self, name: str, *, what: str) -> bytes:
         """A file the code wrote in its exchange folder during the last call, read from outside
@@ -166,9 +193,11 @@ class ChildTransport:
             self.phase = phase
 
     def restart(self) -> None:
-        if self.child is not None:
-            self.child.stop()
-            self.child = None
+        """New processes on the next call: the main child and the second one alike."""
+        for child in (self.child, self.apart):
+            if child is not None:
+                child.stop()
+        self.child = self.apart = None
 
     def _lost(self, child: Any | None) -> None:
         """A child the code itself made unusable: stopped, and counted against max_restarts."""
@@ -178,7 +207,10 @@ class ChildTransport:
 
     @property
     def pristine(self) -> bool:
-        return self.child is None or not self.child.alive or self.calls_on_child == 0
+        def unused(child: Any, calls: int) -> bool:
+            return child is None or not child.alive or calls == 0
+
+        return unused(self.child, self.calls_on_child) and unused(self.apart, self.apart_calls)
 
     def close(self) -> None:
         self.restart()

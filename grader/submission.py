@@ -97,16 +97,27 @@ class Submission:
         self.transport.load(section)
 
     def call(
-        self, probe: str, /, *, what: str, seed: int = 0, may_end: bool = False, **args: Any
+        self,
+        probe: str,
+        /,
+        *,
+        what: str,
+        seed: int = 0,
+        may_end: bool = False,
+        apart: bool = False,
+        **args: Any,
     ) -> Any:
         """Run ``probe`` with keyword ``args`` (plain data); ``what`` names the student code for
         messages. With ``may_end``, a process that ends during the call (as a file meant to end it
-        makes it) is an answer: ``ProcessEnded``, not a failure of the check."""
+        makes it) is an answer: ``ProcessEnded``, not a failure of the check. With ``apart``, the
+        call runs in the phase's second process, which imports the code but runs nothing else
+        (it resumes from files the code saved in the main one: memory cannot stand in for them)."""
         if self._poison is not None:
             raise self._poison
         self._check_time()
+        run = self.transport.call_apart if apart else self.transport.call
         try:
-            return self.transport.call(probe, args, seed=seed, what=what)
+            return run(probe, args, seed=seed, what=what)
         except errors.ChildDied as died:
             if not may_end:
                 self._poison = died

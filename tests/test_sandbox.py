@@ -132,6 +132,47 @@ def test_a_hang_costs_one_call_and_the_next_call_gets_a_new_child(zygote) -> Non
         t.close()
 
 
+COUNTING_MLP = """
+CALLS = [0]
+
+
+class MLP(nn.Module):
+    def __init__(self, *args):
+        super().__init__()
+
+    def forward(self, X):
+        CALLS[0] += 1
+        return torch.full((X.shape[0], 2), float(CALLS[0]))
+"""
+
+
+def test_calls_apart_share_a_second_process_that_never_sees_the_main_ones_memory(zygote) -> None:
+    """Does call_apart (where a checkpoint is resumed) run in a second process of the phase, kept
+    between apart calls, with none of the main process's memory; and do a restart (a check
+    starting over) and a new phase replace both processes?
+    Catches: resuming in the process that saved (memory stands in for the file), or a second
+    process that outlives a start-over or a phase (a failing check decided after other checks)."""
+    t = transport(zygote, COUNTING_MLP)
+
+    def count(apart: bool = False) -> float:
+        run = t.call_apart if apart else t.call
+        reply = run("modules.mlp", {"X": torch.randn(3, 5)}, seed=1, what="MLP")
+        return float(reply["output"][0, 0])
+
+    try:
+        t.set_phase("public")
+        assert [count(), count(), count(apart=True), count(apart=True), count()] == [1, 2, 1, 2, 3]
+        assert t.children_started == 2 and not t.pristine
+        t.restart()
+        assert t.pristine
+        assert [count(apart=True), count()] == [1, 1]
+        t.set_phase("hidden")
+        assert [count(apart=True), count()] == [1, 1]
+        assert t.children_started == 6
+    finally:
+        t.close()
+
+
 def test_a_crash_is_reported_with_its_signal(zygote) -> None:
     """Does a segfault in student code surface as ChildDied naming SIGSEGV?"""
     code = "import faulthandler\nclass MLP(nn.Module):\n    def __init__(self, *a):\n        super().__init__()\n        faulthandler._read_null()\n"

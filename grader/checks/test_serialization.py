@@ -1102,15 +1102,16 @@ OPTIMIZER_NAMES = {
 
 
 def _resumed(submission: Submission, sent: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Train and save_checkpoint in the code's process; then, in a new process (nothing kept in
-    memory survives), load_checkpoint from those files' bytes and train on. The final states."""
+    """Train and save_checkpoint in the code's process; then, in another process that never ran
+    save_checkpoint (nothing kept in memory survives), load_checkpoint from those files' bytes
+    and train on. The final states."""
     what = "save_checkpoint(path, net, optimizer, step)"
     count = submission.call("serialization.checkpoint_save", what=what, cases=sent)
     files = [submission.fetch(f"checkpoint{index}.pt", what=what) for index in range(count)]
-    submission.start_over("serialization")
     return submission.call(
         "serialization.checkpoint_resume",
         what="load_checkpoint(path, net, optimizer)",
+        apart=True,
         cases=sent,
         files=files,
     )

@@ -7,8 +7,9 @@ What a file holds is never decided in the submission's process (grader/boundary.
   ``describe_files`` in a *verifier*: a process forked from the zygote that runs no student code.
 - Files the submission's code reads are PyTorch's own, written by the grader (``torch.save`` of
   objects it built) and sent here as bytes.
-- A checkpoint is saved in one process and loaded in another (the grader restarts the child in
-  between), so nothing kept in memory can stand in for the file.
+- A checkpoint is saved in one process and loaded in another, which imports the code but only
+  ever loads checkpoints (``Submission.call(..., apart=True)``), so nothing kept in memory can
+  stand in for the file.
 - A file carrying a pickled call ends the process (``os._exit``) if that call runs, which the
   grader sees from outside; nothing in here records it.
 """
