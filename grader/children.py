@@ -120,7 +120,11 @@ class ChildTransport:
         """Within the block the second child stands in for the main one (started, loaded, lost
         and counted by the same code); the main child and its count of calls are left as they were."""
         main = (self.child, self.loaded, self.calls_on_child)
-        self.child, self.loaded, self.calls_on_child = self.apart, self.apart_loaded, self.apart_calls
+        self.child, self.loaded, self.calls_on_child = (
+            self.apart,
+            self.apart_loaded,
+            self.apart_calls,
+        )
         try:
             yield
         finally:
