@@ -47,10 +47,14 @@ def layer_state_cases(draw: Any) -> list[tuple[gs.LayerStack, int]]:
 def _layer_state_call(
     submission: Submission, cases: list[tuple[gs.LayerStack, int]]
 ) -> list[list[Any]]:
+    """Each net is sent (and built) once, then asked for each of its layers."""
+    stacks = list({id(stack): stack for stack, _ in cases}.values())
+    number = {id(stack): index for index, stack in enumerate(stacks)}
     return submission.call(
         "parameters.layer_state",
         what="layer_state",
-        cases=[{"net": s.spec, "i": i} for s, i in cases],
+        nets=[stack.spec for stack in stacks],
+        cases=[{"net": number[id(stack)], "i": i} for stack, i in cases],
     )
 
 
@@ -64,8 +68,9 @@ def test_layer_state_matches_state_dict(
     Catches: the layer's named_parameters() (no buffers), layer i counted over children(), which
     skips a layer used twice, or keys picked by the string prefix str(i) ("1" also picks "10.weight")."""
     got = _layer_state_call(submission, cases)
+    nets = {id(stack): build_net(stack.spec)[0] for stack, _ in cases}
     for (stack, i), entries in zip(cases, got):
-        net, _ = build_net(stack.spec)
+        net = nets[id(stack)]
         with describe(f"layer_state(net, {i}) with net = {describe_net(stack.spec)}"):
             reference = net[i].state_dict()
             expect = Expect(f"layer_state(net, {i})")

@@ -71,13 +71,21 @@ def _forward(ctx: ProbeContext, what: str, module: Any, X: torch.Tensor) -> torc
     "parameters.layer_state",
     returns=ListOf(ListOf(TupleOf(str, TENSOR, bool))),
 )
-def layer_state(ctx: ProbeContext, cases: list[dict[str, Any]]) -> list[list[Any]]:
-    """For each case {"net": spec, "i": int}: layer_state(net, i) as (key, value, requires_grad)."""
+def layer_state(
+    ctx: ProbeContext, nets: list[specs.Node], cases: list[dict[str, Any]]
+) -> list[list[Any]]:
+    """For each case {"net": index into ``nets``, "i": int}: layer_state(net, i) as (key, value,
+    requires_grad). Each net is built once and asked for each of its layers in turn, as a learner
+    would call it."""
     fn = ctx.definition(SECTION, "layer_state")
+    built: dict[int, nn.Module] = {}
     report = []
     for case in cases:
-        net, _ = specs.build_net(case["net"])
-        what = f"layer_state({specs.describe_net(case['net'])}, {case['i']})"
+        spec = nets[case["net"]]
+        if case["net"] not in built:
+            built[case["net"]] = specs.build_net(spec)[0]
+        net = built[case["net"]]
+        what = f"layer_state({specs.describe_net(spec)}, {case['i']})"
         state = ctx.run(what, fn, net, case["i"])
         if not isinstance(state, Mapping):
             raise ctx.invalid(what, f"returned a {type(state).__name__}, expected a dict")
