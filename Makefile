@@ -7,7 +7,7 @@
 #   make release                            nbgrader course folder build/release (from solutions/)
 #   make student                            build/student: the students' package (public checks only)
 #   make prairielearn                       build/prairielearn: grader image (Dockerfile) and questions
-#   make test [TEST_WORKERS=2]              the kit's own test suite (xdist workers; 0: one process)
+#   make test                               the kit's own test suite
 #   make gpu-check [GPU_CHECK_OUT=dir]      the GPU path end to end (machine with CUDA torch)
 #   make exercises | make bench | make lint
 #
@@ -30,9 +30,6 @@ RESUME ?=
 GRADESCOPE_TORCH_INDEX_URL ?= https://download.pytorch.org/whl/cpu
 GRADESCOPE_HIDDEN ?= after_published
 PYTEST_ARGS ?=
-# The suite in this many pytest-xdist workers (tests grouped so each class run is graded once;
-# tests/conftest.py); 0 runs it in one process.
-TEST_WORKERS ?= 2
 
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -87,7 +84,7 @@ prairielearn: $(STAMP)
 	$(PY) -m grader.prairielearn build --out build/prairielearn
 
 test: $(STAMP)
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 exercises: $(STAMP)
 	$(PY) -m grader exercises

@@ -37,21 +37,6 @@ def case_name(path: Path) -> str:
     )
 
 
-SHARED_RUNS = ("catalogue", "adversarial")
-"""Session fixtures that grade a whole class: every test that uses one runs in the same xdist
-worker, so each class is graded once per suite, not once per worker."""
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under ``-n N --dist loadgroup`` (make test): tests travel to workers in groups, a test
-    with one of the shared class runs in that run's group, any other with its file (module
-    fixtures such as a zygote or a built bundle are made once)."""
-    for item in items:
-        shared = [name for name in SHARED_RUNS if name in getattr(item, "fixturenames", ())]
-        group = shared[0] if shared else item.nodeid.split("::", 1)[0]
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
 @pytest.fixture(scope="session")
 def catalogue(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """Solutions, stubs, every mutant and every variant, graded in one class run.
