@@ -44,11 +44,16 @@ def layer_state_cases(draw: Any) -> list[tuple[gs.LayerStack, int]]:
     return [(s, i) for s in stacks for i in range(len(s.spec["items"]))]
 
 
+def _distinct_stacks(cases: list[tuple[gs.LayerStack, int]]) -> list[gs.LayerStack]:
+    """The nets of ``cases``, each once, in order of first appearance."""
+    return list({id(stack): stack for stack, _ in cases}.values())
+
+
 def _layer_state_call(
     submission: Submission, cases: list[tuple[gs.LayerStack, int]]
 ) -> list[list[Any]]:
     """Each net is sent (and built) once, then asked for each of its layers."""
-    stacks = list({id(stack): stack for stack, _ in cases}.values())
+    stacks = _distinct_stacks(cases)
     number = {id(stack): index for index, stack in enumerate(stacks)}
     return submission.call(
         "parameters.layer_state",
@@ -68,7 +73,7 @@ def test_layer_state_matches_state_dict(
     Catches: the layer's named_parameters() (no buffers), layer i counted over children(), which
     skips a layer used twice, or keys picked by the string prefix str(i) ("1" also picks "10.weight")."""
     got = _layer_state_call(submission, cases)
-    nets = {id(stack): build_net(stack.spec)[0] for stack, _ in cases}
+    nets = {id(stack): build_net(stack.spec)[0] for stack in _distinct_stacks(cases)}
     for (stack, i), entries in zip(cases, got):
         net = nets[id(stack)]
         with describe(f"layer_state(net, {i}) with net = {describe_net(stack.spec)}"):
