@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from grader import errors
+from grader.sandbox import interrupts
 from grader.sources import SubmissionSource
 from grader.transport import Transport
 
@@ -173,7 +174,8 @@ class Submission:
             raise self.out_of_time()
 
         def alarm(signum: int, frame: Any) -> None:
-            raise errors.OutOfTime()
+            # Held off while a request to the zygote is in flight (its reply must be read).
+            interrupts.interrupt(errors.OutOfTime)
 
         previous = signal.signal(signal.SIGALRM, alarm)
         signal.setitimer(signal.ITIMER_REAL, remaining)

@@ -246,6 +246,27 @@ def test_the_watchdog_stops_the_graders_own_work(zygote) -> None:
         sub.close()
 
 
+def test_the_watchdog_never_cuts_a_request_to_the_zygote_in_half(zygote) -> None:
+    """When the budget runs out while the grader waits for the zygote (here: reaping a child that
+    gets a grace period), is the interrupt held until the answer is read, so the next request (the
+    next submission's spawn) gets its own answer, not a stale one? (Class mode once charged a
+    student a grader error for the submission graded before hers running out of time.)"""
+    t = transport(zygote, "")
+    child = zygote.spawn("cpu", [])
+    sub = Submission(t.submission, t, budget=0.05)
+    started = time.monotonic()
+    try:
+        with pytest.raises(errors.OutOfTime), sub.watchdog():
+            child.stop(grace=0.4, status=True)  # the zygote answers after the 0.4 s grace
+        assert time.monotonic() - started >= 0.35  # raised after the answer, not in the middle
+        fresh = zygote.spawn("cpu", [])
+        assert fresh.alive and fresh.pid != child.pid
+        fresh.stop()
+    finally:
+        child.stop()
+        sub.close()
+
+
 def test_a_reply_over_the_size_limit_is_refused_unread(zygote) -> None:
     """Is a reply larger than max_reply_bytes refused (the child stopped) instead of read?"""
     code = "class MLP(nn.Module):\n    def __init__(self, *a):\n        super().__init__()\n    def forward(self, X):\n        return torch.zeros(512, 512)\n"

@@ -23,7 +23,7 @@ from grader import errors, wire
 from grader.children import CapturedOutput, ChildTransport
 from grader.files import FileUnreadable, read_without_links
 from grader.policy import LAYER_SWITCHES, SandboxPolicy  # noqa: F401  (re-exported)
-from grader.sandbox import containment
+from grader.sandbox import containment, interrupts
 from grader.sources import SubmissionSource
 
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -127,7 +127,7 @@ class Zygote:
 
     def ready(self, timeout: float = 180.0) -> dict[str, Any]:
         """Wait for the zygote's imports to finish; its ready message (pid, torch, Landlock ABI)."""
-        with self._lock:
+        with self._lock, interrupts.shielded():
             if self._ready is None:
                 self.start()
                 message = self._receive(timeout)
@@ -137,7 +137,7 @@ class Zygote:
             return self._ready
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, interrupts.shielded():
             if self._control is not None:
                 try:
                     self._control.sendall(wire.encode({"op": "exit"}))
@@ -189,6 +189,21 @@ class Zygote:
             raise ZygoteError("the zygote sent a malformed message")
         return message
 
+    def _answer(self, timeout: float, expected: Any) -> dict[str, Any]:
+        """The zygote's answer to the request just sent: the first message ``expected`` accepts.
+        Anything else is a stale answer to an earlier request that was cut short (should a shield
+        ever fail): dropped, and a child spawned for nobody is reaped, so it cannot be read as
+        this request's answer."""
+        deadline = time.monotonic() + timeout
+        while True:
+            message = self._receive(max(0.001, deadline - time.monotonic()))
+            if expected(message):
+                return message
+            if message.get("event") == "spawned" and self._control is not None:
+                self._control.sendall(
+                    wire.encode({"op": "reap", "pid": message.get("pid"), "reply": False})
+                )
+
     def _log_tail(self) -> str:
         try:
             with open(self._stderr_path, "rb") as f:
@@ -209,7 +224,7 @@ class Zygote:
 
     def release(self, group: str) -> None:
         """Kill what is left of a submission's processes and remove its cgroup."""
-        with self._lock:
+        with self._lock, interrupts.shielded():
             if self._control is not None:
                 try:
                     self._control.sendall(wire.encode({"op": "release", "group": group}))
@@ -218,7 +233,12 @@ class Zygote:
 
     def spawn(self, device: str, extra_hide: list[str], group: str = "") -> ChildProcess:
         """Fork a contained child, in the cgroup of ``group`` (one per submission); returns once
-        it has reported its layers (or failed to)."""
+        it has reported its layers (or failed to). Shielded from the watchdog: interrupted, it would
+        leave the zygote's answer unread for the next request, or a started child nobody owns."""
+        with interrupts.shielded():
+            return self._spawn(device, extra_hide, group)
+
+    def _spawn(self, device: str, extra_hide: list[str], group: str) -> ChildProcess:
         self.ready()  # the zygote must have finished its imports
         with self._lock:
             self._serial += 1
@@ -246,7 +266,7 @@ class Zygote:
                     [wire.encode({"op": "spawn", "config": config})],
                     [request_r, reply_w, output_fd],
                 )
-                answer = self._receive(30)
+                answer = self._answer(30, lambda m: m.get("event") in ("spawned", "spawn_failed"))
             finally:
                 for fd in (request_r, reply_w, output_fd):
                     os.close(fd)
@@ -317,7 +337,7 @@ class Zygote:
     def reap(self, pid: int, grace: float, *, wait: bool = True) -> tuple[str, int | None]:
         """Have the zygote reap a child (killing it after ``grace`` s). With ``wait``: how it
         ended, and its exit code if it exited by itself."""
-        with self._lock:
+        with self._lock, interrupts.shielded():
             if self._control is None:
                 return "grader shut down", None
             try:
@@ -326,7 +346,9 @@ class Zygote:
                 )
                 if not wait:
                     return "stopped by the grader", None
-                answer = self._receive(30)
+                answer = self._answer(
+                    30, lambda m: m.get("event") == "reaped" and m.get("pid") == pid
+                )
             except (OSError, ZygoteError) as exc:
                 return f"unknown ({exc})", None
             code = answer.get("exit_code")
