@@ -11,6 +11,12 @@ The checks are called directly (no pytest session per seed: one submission's pro
 seed), with hypothesis's "check" profile and the plugin's per-check seed; shrinking is left out,
 since the feedback of a failure here is for the kit's developers. ``tests/test_public_seeds.py``
 runs this under at least 200 seeds.
+
+Under one seed every case draws the same examples for a check (its seed depends on the seed and
+the check's name only), so the variants replay the examples the solutions passed with
+(grader/replay.py, as class grading does) instead of drawing them again: the same examples, the
+same verdict (tests/test_replay.py), without the cost of drawing. An example a variant does not
+pass sends the check back to hypothesis, which then decides as it would have.
 """
 
 from __future__ import annotations
@@ -91,14 +97,18 @@ def run_public_checks(
     first_failure_only: bool = False,
     out: Any = None,
     transport: str = "sandbox",
+    replayed: bool = False,
 ) -> list[dict]:
     """Every public check of each case's items (None: every item of ``sections``) under every
     seed, as `make check --seed S` runs it; the failures, as data. With ``first_failure_only`` a
     case stops at its first failing check under a seed (enough to say it lost points).
-    ``transport``: where the code runs (sandbox, or portable as `check` picks off Linux)."""
-    from grader import curriculum, errors, frameworks, sources, verdicts
+    ``transport``: where the code runs (sandbox, or portable as `check` picks off Linux).
+    ``replayed``: later cases replay the examples an earlier case passed under the same seed
+    (correct code only: a miss falls back to hypothesis in the same process)."""
+    from grader import curriculum, errors, frameworks, replay, sources, verdicts
     from grader.policy import SandboxPolicy
     from grader.runner import TransportOpener, start_spawner
+    from grader.shrinking import RUNNING, budgeted
     from grader.submission import Submission
 
     zygote = start_spawner(transport, SandboxPolicy())
@@ -113,6 +123,8 @@ def run_public_checks(
             if not hasattr(fn, "hypothesis"):
                 continue  # a plain check: no examples to draw
             frameworks.no_example_database(fn)
+            if replayed and not getattr(fn.hypothesis.inner_test, "_grader_budgeted", False):
+                fn.hypothesis.inner_test = budgeted(fn.hypothesis.inner_test)  # records examples
             frameworks.use_settings(
                 fn,
                 hsettings(frameworks.settings_of(fn), phases=(Phase.explicit, Phase.generate)),
@@ -128,6 +140,7 @@ def run_public_checks(
             prepared.append((name, Submission(source, opener(source), "cpu"), wanted))
         for seed in seed_list:
             started = time.monotonic()
+            replay.forget()  # recordings are per seed
             for name, submission, wanted in prepared:
                 failed = False
                 for item in wanted:
@@ -139,7 +152,10 @@ def run_public_checks(
                         submission.begin_check()
                         try:
                             submission.load(section)
-                            fn(submission=submission)
+                            if not (replayed and _replay(fn, check_name, submission)):
+                                fn(submission=submission)
+                                if RUNNING.recorder is not None:
+                                    RUNNING.recorder.keep()
                         except BaseException as exc:
                             if isinstance(exc, KeyboardInterrupt):
                                 raise
@@ -150,6 +166,7 @@ def run_public_checks(
                                 if isinstance(failure, errors.GradingFailure)
                                 else f"{type(exc).__name__}: {exc}"
                             )
+                            RUNNING.recorder = None
                             failures.append(
                                 {"seed": seed, "case": name, "check": check_name, "text": text}
                             )
@@ -172,11 +189,34 @@ def run_public_checks(
     return failures
 
 
+def _replay(fn: Callable[..., Any], check_name: str, submission: Any) -> bool:
+    """Whether ``fn`` passed on the examples recorded for it under this seed. Without a recording
+    yet: False, with a recorder set so that this run's examples are kept if it passes."""
+    from grader import errors, replay
+    from grader.shrinking import RUNNING
+
+    RUNNING.recorder = None
+    inner = getattr(
+        getattr(getattr(fn, "hypothesis", None), "inner_test", None), "_grader_inner", None
+    )
+    if inner is None:
+        return False  # a plain check: nothing drawn
+    key = (fn.__module__, check_name, "cpu")
+    examples = replay.recorded(key)
+    if examples is None:
+        RUNNING.recorder = replay.Recorder(key, ["submission"])
+        return False
+    verdict = replay.replay(inner, {"submission": submission}, examples)
+    if isinstance(verdict, errors.GradingFailure):
+        raise verdict  # terminal: hypothesis would stop on it too
+    return verdict
+
+
 def run(seed_list: list[int], sections: list[str], *, out: Any = sys.stdout) -> list[dict]:
     """The solutions and every variant of ``sections`` under every seed; the failures."""
     with tempfile.TemporaryDirectory(prefix="public-seeds-") as scratch:
         plan = cases(Path(scratch), sections)
-        return run_public_checks(plan, seed_list, sections, out=out)
+        return run_public_checks(plan, seed_list, sections, out=out, replayed=True)
 
 
 def main(argv: list[str] | None = None) -> int:
