@@ -267,6 +267,35 @@ def test_the_watchdog_never_cuts_a_request_to_the_zygote_in_half(zygote) -> None
         sub.close()
 
 
+def test_the_zygotes_warm_up_leaves_no_grader_source_in_the_child(zygote) -> None:
+    """The zygote runs the canaries once before forking (guard.warm_up) so that children start
+    faster; does no line of the grader's source read on the way reach a child's linecache (the
+    grader's files are hidden from the box), while the children's canaries still run?"""
+    package = os.path.dirname(os.path.abspath(errors.__file__))
+    code = f"""
+import linecache as _linecache
+_Solution = MLP
+
+
+class MLP(_Solution):
+    def forward(self, X):
+        seen = [  # entries holding lines (a lazy entry, one element, holds none)
+            f
+            for f, entry in list(_linecache.cache.items())
+            if str(f).startswith({package!r}) and len(entry) > 2 and entry[2]
+        ]
+        return super().forward(X) * 0 + float(len(seen))
+"""
+    t = transport(zygote, code)
+    try:
+        output = call_mlp(t)["output"]
+        assert output.shape == (3, 2) and float(output.abs().sum()) == 0.0, output
+        layers = t.describe()["layers"]
+        assert layers["audit_hook"] == layers["honest_code"] == "active"
+    finally:
+        t.close()
+
+
 def test_a_reply_over_the_size_limit_is_refused_unread(zygote) -> None:
     """Is a reply larger than max_reply_bytes refused (the child stopped) instead of read?"""
     code = "class MLP(nn.Module):\n    def __init__(self, *a):\n        super().__init__()\n    def forward(self, X):\n        return torch.zeros(512, 512)\n"

@@ -580,14 +580,19 @@ CANARY_FILE = "<sandbox canary>"
 """The file name canary code runs under: outside every trusted root, so it counts as student code."""
 
 
+_COMPILED: dict[str, types.CodeType] = {}
+"""Canary code compiled in the zygote (warm_up): a child runs it without compiling it again."""
+
+
 def _run_as_student(source: str) -> dict[str, Any]:
     """Run ``source`` the way a submission's code runs: in a module named like a section, from a
     file name outside every trusted root."""
     module = types.ModuleType("modules")
     previous = sys.modules.get("modules")
     sys.modules["modules"] = module
+    code = _COMPILED.get(source)
     try:
-        exec(compile(source, CANARY_FILE, "exec"), module.__dict__)
+        exec(code or compile(source, CANARY_FILE, "exec"), module.__dict__)
     finally:
         if previous is None:
             del sys.modules["modules"]
@@ -632,6 +637,45 @@ HONEST_CANARIES = (
     "import torch\nfrom torch import nn\nm = nn.LazyLinear(3)\nm(torch.zeros(2, 4))",
     "import torch\ntorch.manual_seed(0)",
 )
+
+
+def warm_up() -> None:
+    """In the zygote, before its first fork: pay the first-use costs of what every child's canaries
+    run (lazy imports and caches behind a dataclass, a lazy module's first call, torch.manual_seed's
+    stack formatting, torch.save/load), once instead of in every child, and compile the canaries.
+    A child's canaries then take the paths an honest submission's first use takes in that child:
+    both inherit the same warm caches. Nothing is written to disk and CUDA is not touched; source
+    lines of grader files read on the way are dropped again (children cannot read those files)."""
+    import io
+    import linecache
+    import warnings
+
+    import torch
+
+    for source in (*HOOK_CANARIES.values(), *HONEST_CANARIES):
+        _COMPILED[source] = compile(source, CANARY_FILE, "exec")
+    state = torch.random.get_rng_state()
+    queued = getattr(torch.cuda, "_queued_calls", None)
+    pending = len(queued) if isinstance(queued, list) else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a lazy module's warning stays for the child to give
+        for source in HONEST_CANARIES:
+            try:
+                _run_as_student(source)
+            except Exception:  # the child's canary will say what is wrong
+                pass
+    torch.random.set_rng_state(state)
+    if pending is not None:
+        del queued[pending:]  # the lazy CUDA seeding manual_seed queued (with the zygote's stack)
+    buffer = io.BytesIO()
+    torch.save(torch.arange(3), buffer)
+    buffer.seek(0)
+    torch.load(buffer, weights_only=True)
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    grader_files = (os.path.join(package, ""), os.path.join(os.path.realpath(package), ""))
+    for filename in list(linecache.cache):
+        if filename.startswith(grader_files):
+            linecache.cache.pop(filename, None)
 
 
 def install(

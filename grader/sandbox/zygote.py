@@ -18,6 +18,7 @@ Protocol (each message one SOCK_SEQPACKET datagram, ``grader.wire`` encoded):
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import socket
@@ -149,6 +150,7 @@ def prepare() -> tuple[_State, list[str]]:
     from grader.sandbox import child, containment, guard, seccomp  # noqa: F401  (for the child)
 
     probes.import_all()
+    guard.warm_up()  # before the snapshot: nothing it does may look like tampering
     state = _State(containment.read_paths_for_python())
     # Taken once here, inherited by every child: the namespaces as they are before any student
     # code (a child's tamper canary proves nothing changed on its way).
@@ -251,6 +253,9 @@ def _spawn(
             new_pid_ns = True
         except OSError:
             pass
+    # What the zygote holds now is never freed: frozen, a child's garbage collections skip it
+    # instead of walking (and so copying on write) every object torch and the grader made.
+    gc.freeze()
     try:
         pid = os.fork()
     except OSError as exc:
