@@ -105,29 +105,32 @@ def unwrap(reply: Any, what: str, *, rid: str | None = None, probe: str | None =
     error = reply.get("error")
     if not isinstance(error, dict):
         raise ProtocolViolation(f"{what}: the reply is not in the expected form")
-    kind = str(error.get("kind", ""))
+    try:
+        kind = wire.ErrorKind(str(error.get("kind", "")))
+    except ValueError:
+        kind = wire.ErrorKind.INTERNAL  # a kind no probe sends: the grader's problem
     who = str(error.get("what") or what)
     message = str(error.get("message", ""))
     exc_type = str(error.get("type", ""))
     trace = str(error.get("trace", ""))
-    if kind == "student":
+    if kind is wire.ErrorKind.STUDENT:
         raise errors.StudentCodeError(who, exc_type or "an exception", message, trace)
-    if kind == "not_attempted":
+    if kind is wire.ErrorKind.NOT_ATTEMPTED:
         raise errors.NotAttempted(who)
-    if kind == "missing":
+    if kind is wire.ErrorKind.MISSING:
         section, _, name = who.partition(".")
         raise errors.MissingDefinition(section, name or who)
-    if kind == "section":
+    if kind is wire.ErrorKind.SECTION:
         raise errors.SectionUnavailable(who, message, detail=trace)
-    if kind == "exit":
+    if kind is wire.ErrorKind.EXIT:
         raise errors.StudentCodeError(
             who, "SystemExit", message, hint="do not call exit() or quit() in your code"
         )
-    if kind == "invalid":
+    if kind is wire.ErrorKind.INVALID:
         raise errors.InvalidResult(who, message)
-    if kind == "tampered":
+    if kind is wire.ErrorKind.TAMPERED:
         raise errors.Tampered(who, message)
-    if kind == "inspect":
+    if kind is wire.ErrorKind.INSPECT:
         raise errors.InvalidResult(
             who, f"the grader could not inspect what your code returned ({message})"
         )

@@ -19,11 +19,13 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from grader.text import clean as clean_text
 
 __all__ = [
+    "ErrorKind",
     "FrameTooLarge",
     "Limits",
     "PeerClosed",
@@ -34,6 +36,31 @@ __all__ = [
     "recv_frame",
     "send_frame",
 ]
+
+
+class ErrorKind(StrEnum):
+    """Why a probe's reply is an error: the ``kind`` of ``{"error": {"kind": ..., ...}}``, set by
+    the probes (child side) and turned into a GradingFailure by ``transport.unwrap`` (parent side).
+    On the wire as its value (a plain str)."""
+
+    STUDENT = "student"
+    """The code raised."""
+    NOT_ATTEMPTED = "not_attempted"
+    """The stub is still there."""
+    MISSING = "missing"
+    """A name the item needs is not defined."""
+    SECTION = "section"
+    """The section's file could not be imported."""
+    EXIT = "exit"
+    """The code called exit()."""
+    INVALID = "invalid"
+    """What the code returned breaks the item's contract (or cannot travel)."""
+    TAMPERED = "tampered"
+    """The code replaced something torch or the grader relies on."""
+    INSPECT = "inspect"
+    """A returned object misbehaved while the probe inspected it."""
+    INTERNAL = "internal"
+    """The probe itself failed: the grader's problem."""
 
 
 class WireError(ValueError):

@@ -1,4 +1,5 @@
-"""Item statuses and check kinds are one enum each (grader/outcomes.py), used everywhere."""
+"""Item statuses and check kinds are one enum each (grader/outcomes.py), and so are the kinds of
+a probe's error reply (grader/wire.ErrorKind), used everywhere."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from support import REPO
 
 from grader.outcomes import Kind, Status
 from grader.results import CheckResult, ItemResult
+from grader.wire import ErrorKind
 
-WORDS = {m.value for m in Status} | {m.value for m in Kind}
+WORDS = {m.value for m in Status} | {m.value for m in Kind} | {m.value for m in ErrorKind}
 
 
 @pytest.mark.parametrize("member", [*Status, *Kind], ids=lambda m: m.name)
@@ -66,16 +68,14 @@ def _literal_comparisons(tree: ast.AST) -> list[tuple[int, str]]:
 
 
 def test_no_module_spells_a_status_or_kind_itself() -> None:
-    """Outside grader/outcomes.py, does any grader module compare a status or kind with a word,
-    or give a failure class its kind as a word? (The child's probe signals are the wire's own
-    vocabulary, decoded once in grader/transport.py, and are not statuses.)"""
+    """Outside the modules that define them (grader/outcomes.py, grader/wire.py), does any grader
+    module compare a status, a check's kind or a probe reply's error kind with a word, or give a
+    failure class or probe signal its kind as a word?"""
     offenders = []
     for path in sorted((REPO / "grader").rglob("*.py")):
         relative = path.relative_to(REPO).as_posix()
-        if relative == "grader/outcomes.py" or relative.startswith("grader/probes/"):
+        if relative in ("grader/outcomes.py", "grader/wire.py"):
             continue
-        if relative == "grader/transport.py":
-            continue  # unwrap() reads the wire's error kinds, not statuses
         for line, word in _literal_comparisons(ast.parse(Path(path).read_text())):
             offenders.append(f"{relative}:{line}: {word!r}")
     assert offenders == []

@@ -55,7 +55,7 @@ def probe(
 class ProbeSignal(Exception):
     """Base of the reasons a probe stops early."""
 
-    kind = "internal"
+    kind = wire.ErrorKind.INTERNAL
 
     def __init__(self, what: str, message: str = "", exc_type: str = "", trace: str = "") -> None:
         super().__init__(message)
@@ -66,27 +66,27 @@ class ProbeSignal(Exception):
 
 
 class StudentRaised(ProbeSignal):
-    kind = "student"
+    kind = wire.ErrorKind.STUDENT
 
 
 class NotAttemptedSignal(ProbeSignal):
-    kind = "not_attempted"
+    kind = wire.ErrorKind.NOT_ATTEMPTED
 
 
 class MissingSignal(ProbeSignal):
-    kind = "missing"
+    kind = wire.ErrorKind.MISSING
 
 
 class SectionSignal(ProbeSignal):
-    kind = "section"
+    kind = wire.ErrorKind.SECTION
 
 
 class InvalidSignal(ProbeSignal):
-    kind = "invalid"
+    kind = wire.ErrorKind.INVALID
 
 
 class ExitSignal(ProbeSignal):
-    kind = "exit"
+    kind = wire.ErrorKind.EXIT
 
 
 def _safe_str(exc: BaseException) -> str:
@@ -107,7 +107,7 @@ def student_trace(exc: BaseException, filenames: set[str]) -> str:
 
 
 class TamperedSignal(ProbeSignal):
-    kind = "tampered"
+    kind = wire.ErrorKind.TAMPERED
 
 
 def exception_text(exc: BaseException, filenames: set[str]) -> tuple[str, str]:
@@ -242,7 +242,7 @@ def load_section(
         where = f"line {exc.lineno}" + (f", column {exc.offset}" if exc.offset else "")
         text = (exc.text or "").rstrip()
         return _error(
-            "section",
+            wire.ErrorKind.SECTION,
             section,
             f"{filename} has a syntax error at {where}: {exc.msg}",
             "SyntaxError",
@@ -250,7 +250,7 @@ def load_section(
         )
     except (ValueError, RecursionError, MemoryError) as exc:
         return _error(
-            "section",
+            wire.ErrorKind.SECTION,
             section,
             f"{filename} could not be compiled: {_safe_str(exc)}",
             type(exc).__name__,
@@ -264,7 +264,10 @@ def load_section(
         if previous is not None:
             sys.modules[section] = previous
         return _error(
-            "section", section, f"{filename} called exit() while being imported", type(exc).__name__
+            wire.ErrorKind.SECTION,
+            section,
+            f"{filename} called exit() while being imported",
+            type(exc).__name__,
         )
     except BaseException as exc:
         sys.modules.pop(section, None)
@@ -272,7 +275,7 @@ def load_section(
             sys.modules[section] = previous
         trace = student_trace(exc, {filename})
         return _error(
-            "section",
+            wire.ErrorKind.SECTION,
             section,
             f"importing {filename} raised {type(exc).__name__}: {_safe_str(exc)}",
             type(exc).__name__,
@@ -343,10 +346,16 @@ def _run_cell(
 
 
 def _error(
-    kind: str, what: str, message: str, exc_type: str = "", trace: str = ""
+    kind: wire.ErrorKind, what: str, message: str, exc_type: str = "", trace: str = ""
 ) -> dict[str, Any]:
     return {
-        "error": {"kind": kind, "what": what, "message": message, "type": exc_type, "trace": trace}
+        "error": {
+            "kind": kind.value,  # the wire carries plain str
+            "what": what,
+            "message": message,
+            "type": exc_type,
+            "trace": trace,
+        }
     }
 
 
@@ -373,7 +382,7 @@ def dispatcher(*, tampered: Callable[..., list[str]] | None = None, files: str =
         name = request["probe"]
         fn = table.get(name)
         if fn is None:
-            return error("internal", name, f"no probe named {name}")
+            return error(wire.ErrorKind.INTERNAL, name, f"no probe named {name}")
         seed_all(request.get("seed", 0), device)
         ctx = context(sections, device, tampered=tampered, files=files)
         try:
@@ -382,13 +391,20 @@ def dispatcher(*, tampered: Callable[..., list[str]] | None = None, files: str =
         except ProbeSignal as signal:
             return error(signal.kind, signal.what, signal.message, signal.exc_type, signal.trace)
         except (SystemExit, KeyboardInterrupt) as exc:
-            return error("exit", name, f"{type(exc).__name__} while inspecting the result")
+            return error(
+                wire.ErrorKind.EXIT, name, f"{type(exc).__name__} while inspecting the result"
+            )
         except RecursionError:
-            return error("invalid", name, "the result is nested too deeply (recursion)")
+            return error(
+                wire.ErrorKind.INVALID, name, "the result is nested too deeply (recursion)"
+            )
         except Exception as exc:
             # Outside ctx.run: usually a student object misbehaving when the probe inspects it.
             return error(
-                "inspect", name, f"{type(exc).__name__}: {safe_str(exc)}", type(exc).__name__
+                wire.ErrorKind.INSPECT,
+                name,
+                f"{type(exc).__name__}: {safe_str(exc)}",
+                type(exc).__name__,
             )
 
     def dispatch(
@@ -404,19 +420,29 @@ def dispatcher(*, tampered: Callable[..., list[str]] | None = None, files: str =
             elif op == "ping":
                 reply = {"ok": "pong"}
             else:
-                reply = error("internal", str(op), f"unknown request {op!r}")
+                reply = error(wire.ErrorKind.INTERNAL, str(op), f"unknown request {op!r}")
             changed = tampered({}) if tampered is not None else []
             if changed:
-                reply = error("tampered", str(request.get("probe", op)), _changed_text(changed))
+                reply = error(
+                    wire.ErrorKind.TAMPERED, str(request.get("probe", op)), _changed_text(changed)
+                )
             try:
                 return encode({"id": rid, **reply})
             except wire.WireError as exc:
                 return encode(
-                    {"id": rid, **error("invalid", request.get("probe", "probe"), str(exc))}
+                    {
+                        "id": rid,
+                        **error(wire.ErrorKind.INVALID, request.get("probe", "probe"), str(exc)),
+                    }
                 )
         except BaseException as exc:  # a probe bug, or student code that escaped ctx.run
             return encode(
-                {"id": rid, **error("internal", "probe", f"{type(exc).__name__}: {safe_str(exc)}")}
+                {
+                    "id": rid,
+                    **error(
+                        wire.ErrorKind.INTERNAL, "probe", f"{type(exc).__name__}: {safe_str(exc)}"
+                    ),
+                }
             )
 
     return dispatch
