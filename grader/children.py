@@ -8,10 +8,9 @@ dies is replaced on the next call, and the failure costs only the check that was
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
-from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from grader import boundary, errors, text, wire
@@ -54,6 +53,31 @@ class CapturedOutput:
             return ""
 
 
+@dataclass
+class PhaseProcess:
+    """One of a phase's two processes as the transport sees it."""
+
+    child: Any | None = None
+    """None until started (and after ``stop``)."""
+    loaded: set[str] = field(default_factory=set)
+    """Sections imported in it."""
+    calls: int = 0
+    """Probe calls it has answered (or been asked)."""
+
+    def started(self, child: Any) -> None:
+        self.child, self.loaded, self.calls = child, set(), 0
+
+    def stop(self) -> None:
+        if self.child is not None:
+            self.child.stop()
+        self.child = None
+
+    @property
+    def unused(self) -> bool:
+        """Whether it has run no probe call (a process that only imported sections counts)."""
+        return self.child is None or not self.child.alive or self.calls == 0
+
+
 class ChildTransport:
     """Runs one submission's probes in child processes, one at a time, restarting after failures.
 
@@ -69,8 +93,13 @@ class ChildTransport:
         self.policy = spawner.policy
         self.submission = submission
         self.device = device
-        self.child: Any | None = None
-        self.loaded: set[str] = set()
+        self.main = PhaseProcess()
+        """The phase's process for every call but ``call_apart``."""
+        self.second = PhaseProcess()
+        """The phase's second process: it imports the code and serves ``call_apart`` only (it
+        resumes from files the main process's code wrote, never having run that code itself)."""
+        self.current = self.main
+        """The one calls go to now (``second`` within ``call_apart``)."""
         self.failed: dict[str, errors.SectionUnavailable] = {}
         self.children_started = 0
         self.layers: dict[str, str] = {}
@@ -79,16 +108,9 @@ class ChildTransport:
         past ``max_restarts`` the rest of the submission is not graded. Deliberate restarts (a new
         phase, a check starting over) do not count."""
         self.phase: str | None = None
-        """The phase (public, hidden) the current child serves."""
-        self.calls_on_child = 0
-        """Probe calls the current child has answered (or been asked)."""
+        """The phase (public, hidden) the processes serve."""
         self.verifier: Any | None = None
         """A child that runs verifier probes only (it never imports the submission)."""
-        self.apart: Any | None = None
-        """The phase's second child: it imports the code and serves ``call_apart`` only (it
-        resumes from files the main child's code wrote, never having run that code itself)."""
-        self.apart_loaded: set[str] = set()
-        self.apart_calls = 0
         self.deadline: float | None = None
         """When the submission's whole time is up (set by ``Submission``); no probe waits past it."""
         self.exhausted: errors.SubmissionBudgetExhausted | None = None
@@ -103,7 +125,7 @@ class ChildTransport:
     def call(self, probe: str, args: dict[str, Any], *, seed: int, what: str) -> Any:
         section = probe.split(".", 1)[0]
         self._ensure_section(section)
-        self.calls_on_child += 1
+        self.current.calls += 1
         return self._exchange(
             {"op": "call", "probe": probe, "args": args, "seed": seed},
             self.policy.probe_timeout,
@@ -112,28 +134,18 @@ class ChildTransport:
         )
 
     def call_apart(self, probe: str, args: dict[str, Any], *, seed: int, what: str) -> Any:
-        with self._on_apart_child():
-            return self.call(probe, args, seed=seed, what=what)
-
-    @contextlib.contextmanager
-    def _on_apart_child(self) -> Iterator[None]:
-        """Within the block the second child stands in for the main one (started, loaded, lost
-        and counted by the same code); the main child and its count of calls are left as they were."""
-        main = (self.child, self.loaded, self.calls_on_child)
-        self.child, self.loaded, self.calls_on_child = (
-            self.apart,
-            self.apart_loaded,
-            self.apart_calls,
-        )
+        """``call`` in the phase's second process (started, loaded, lost and counted by the same
+        code as the main one)."""
+        self.current = self.second
         try:
-            yield
+            return self.call(probe, args, seed=seed, what=what)
         finally:
-            self.apart, self.apart_loaded, self.apart_calls = (
-                self.child,
-                self.loaded,
-                self.calls_on_child,
-            )
-            self.child, self.loaded, self.calls_on_child = main
+            self.current = self.main
+
+    @property
+    def child(self) -> Any | None:
+        """The process calls go to now."""
+        return self.current.child
 
     def fetch(self, name: str, *, what: str) -> bytes:
         """A file the code wrote in its exchange folder during the last call, read from outside
@@ -197,11 +209,9 @@ class ChildTransport:
             self.phase = phase
 
     def restart(self) -> None:
-        """New processes on the next call: the main child and the second one alike."""
-        for child in (self.child, self.apart):
-            if child is not None:
-                child.stop()
-        self.child = self.apart = None
+        """New processes on the next call: the main one and the second one alike."""
+        for process in (self.main, self.second):
+            process.stop()
 
     def _lost(self, child: Any | None) -> None:
         """A child the code itself made unusable: stopped, and counted against max_restarts."""
@@ -211,10 +221,7 @@ class ChildTransport:
 
     @property
     def pristine(self) -> bool:
-        def unused(child: Any, calls: int) -> bool:
-            return child is None or not child.alive or calls == 0
-
-        return unused(self.child, self.calls_on_child) and unused(self.apart, self.apart_calls)
+        return self.main.unused and self.second.unused
 
     def close(self) -> None:
         self.restart()
@@ -235,8 +242,9 @@ class ChildTransport:
     # -- internals -----------------------------------------------------------------------------
 
     def _ensure_child(self) -> Any:
-        if self.child is not None and self.child.alive:
-            return self.child
+        process = self.current
+        if process.child is not None and process.child.alive:
+            return process.child
         if self.exhausted is not None:
             raise self.exhausted
         if self.failures > self.policy.max_restarts:
@@ -245,23 +253,22 @@ class ChildTransport:
             )
             raise self.exhausted
         try:
-            self.child = self.spawner.spawn(self.device, self.extra_hide, self.group)
+            child = self.spawner.spawn(self.device, self.extra_hide, self.group)
         except errors.GraderError as exc:
             self.exhausted = errors.SandboxUnavailable(
                 f"the grader could not start a sandboxed process for your code ({exc})"
             )
             raise self.exhausted from None
         self.children_started += 1
-        self.layers = self.child.layers
-        self.loaded = set()
-        self.calls_on_child = 0
-        return self.child
+        self.layers = child.layers
+        process.started(child)
+        return child
 
     def _ensure_section(self, section: str) -> None:
         if section in self.failed:
             raise self.failed[section]
         child = self._ensure_child()
-        if section in self.loaded:
+        if section in self.current.loaded:
             return
         source = self.submission.sections.get(section)
         if source is None or source.text is None:
@@ -307,8 +314,8 @@ class ChildTransport:
             failure = errors.SectionUnavailable(section, f"{what} failed: {other}")
             self.failed[section] = failure
             raise failure from None
-        if child is self.child:
-            self.loaded.add(section)
+        if child is self.current.child:
+            self.current.loaded.add(section)
 
     def _request(self, message: dict[str, Any], timeout: float, what: str) -> Any:
         return self._talk(self._ensure_child(), message, timeout, what)

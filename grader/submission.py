@@ -24,8 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from grader import errors
-from grader.sandbox import interrupts
+from grader import errors, interrupts
 from grader.sources import SubmissionSource
 from grader.transport import Transport
 

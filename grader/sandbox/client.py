@@ -19,11 +19,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader import errors, wire
+from grader import errors, interrupts, wire
 from grader.children import CapturedOutput, ChildTransport
 from grader.files import FileUnreadable, read_without_links
 from grader.policy import LAYER_SWITCHES, SandboxPolicy  # noqa: F401  (re-exported)
-from grader.sandbox import containment, interrupts
+from grader.sandbox import containment
 from grader.sources import SubmissionSource
 
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
