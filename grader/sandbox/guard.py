@@ -641,12 +641,12 @@ HONEST_CANARIES = (
 
 def warm_up() -> None:
     """In the zygote, before its first fork: pay the first-use costs of what every child's canaries
-    run (lazy imports and caches behind a dataclass, a lazy module's first call, torch.manual_seed's
-    stack formatting, torch.save/load), once instead of in every child, and compile the canaries.
+    and probes run (lazy imports and caches behind a dataclass, a lazy module's first call,
+    torch.manual_seed's stack formatting, torch.save/load, the layers probes build: see
+    _torch_workload), once instead of in every child, and compile the canaries.
     A child's canaries then take the paths an honest submission's first use takes in that child:
     both inherit the same warm caches. Nothing is written to disk and CUDA is not touched; source
     lines of grader files read on the way are dropped again (children cannot read those files)."""
-    import io
     import linecache
     import warnings
 
@@ -664,18 +664,67 @@ def warm_up() -> None:
                 _run_as_student(source)
             except Exception:  # the child's canary will say what is wrong
                 pass
+        _torch_workload(torch)
     torch.random.set_rng_state(state)
     if pending is not None:
         del queued[pending:]  # the lazy CUDA seeding manual_seed queued (with the zygote's stack)
-    buffer = io.BytesIO()
-    torch.save(torch.arange(3), buffer)
-    buffer.seek(0)
-    torch.load(buffer, weights_only=True)
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     grader_files = (os.path.join(package, ""), os.path.join(os.path.realpath(package), ""))
     for filename in list(linecache.cache):
         if filename.startswith(grader_files):
             linecache.cache.pop(filename, None)
+
+
+def _torch_workload(torch: Any) -> None:
+    """What probes and honest code do with torch in every child, once: the first call of each is
+    several times slower than the next (lazy imports, dispatch caches, BatchNorm's and Conv2d's
+    kernels: ~60 ms in all), and a child forked afterwards starts with them warm. Results do not
+    depend on it: every probe call seeds the generators itself."""
+    import copy
+    import io
+
+    from torch import nn
+
+    X = torch.randn(5, 4)
+    net = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.BatchNorm1d(6), nn.Tanh(), nn.Linear(6, 2))
+    net(X).sum().backward()
+    net.eval()
+    with torch.no_grad():
+        net(X)
+    nn.Dropout(0.5)(X)
+    nn.Bilinear(4, 4, 2)(X, X)
+    nn.LazyLinear(3)(X)
+    nn.Conv2d(1, 2, 3)(torch.randn(1, 1, 5, 5))
+    nn.ModuleDict({"a": nn.ModuleList([copy.deepcopy(net)])})
+    net.load_state_dict(net.state_dict())
+    for init in (nn.init.xavier_uniform_, nn.init.kaiming_normal_, nn.init.kaiming_uniform_):
+        init(torch.empty(3, 4))
+    nn.init.normal_(torch.empty(3, 4), 0.0, 0.01)
+    nn.init.constant_(torch.empty(3, 4), 1.0)
+    nn.init.zeros_(torch.empty(2))
+    buffer = io.BytesIO()
+    torch.save({"state": net.state_dict(), "values": [torch.arange(3)]}, buffer)
+    buffer.seek(0)
+    torch.load(buffer, weights_only=True)
+
+
+def warm_optimizers() -> None:
+    """In the zygote, once torch._dynamo is imported (the zygote's warm step, after its first
+    child: an optimizer imports it otherwise, a second in every child): build and step the
+    optimizers honest code uses, so that children start with them warm. Building one wraps its
+    class's ``step`` (torch's own wrapper, which the tamper check recognises)."""
+    import torch
+    from torch import nn
+
+    state = torch.random.get_rng_state()
+    net = nn.Linear(3, 2)
+    for make in (torch.optim.SGD, torch.optim.Adam):
+        optimizer = make(net.parameters(), lr=0.1)
+        net(torch.randn(4, 3)).sum().backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        optimizer.load_state_dict(optimizer.state_dict())
+    torch.random.set_rng_state(state)
 
 
 def install(

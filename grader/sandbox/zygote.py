@@ -179,6 +179,13 @@ def _warm(names: list[str]) -> None:
                 importlib.import_module(name)
             except Exception:  # warming is an optimisation only
                 pass
+    if "torch._dynamo" in sys.modules:
+        from grader.sandbox import guard
+
+        try:
+            guard.warm_optimizers()
+        except Exception:
+            pass
 
 
 class _State:
