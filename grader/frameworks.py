@@ -8,7 +8,7 @@ them.
 - hypothesis: the per-example PRNG seeding it does (replayed examples must see the same random
   state) and three attributes it reads off a test function: the fixed seed, the example-database
   key and the settings.
-- pytest: a test item's fixture names.
+- pytest: a test item's fixture names, and how a failing item renders its report.
 """
 
 from __future__ import annotations
@@ -62,3 +62,18 @@ def fixture_names(item: Any) -> tuple[str, ...]:
     that is not a function)."""
     info = getattr(item, "_fixtureinfo", None)
     return tuple(info.argnames) if info is not None else ()
+
+
+def report_failures_as_one_line(item: Any) -> None:
+    """A failing ``item``'s pytest report says the exception's own line (``Type: message``) instead
+    of a rendered traceback. pytest filters every frame of the traceback before it renders one, in
+    any ``--tb`` style: through hypothesis's frames that cost ~40 ms per failed check, which
+    grading paid for every mistake and missing section and never showed (results are built from
+    the exception itself). Skipped items keep pytest's report (their reason is read from it)."""
+
+    def one_line(excinfo: Any, *args: Any, **kwargs: Any) -> str:
+        return excinfo.exconly()
+
+    # pytest asks the item: repr_failure for the call phase, _repr_failure_py for setup/teardown.
+    item.repr_failure = one_line
+    item._repr_failure_py = one_line

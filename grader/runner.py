@@ -241,6 +241,7 @@ def _feed_session_class() -> type:
     """GradingSession whose submission slots are bound to whatever the feed hands out next."""
     import pytest
 
+    from grader import frameworks
     from grader.session import GradingSession
 
     class FeedSession(GradingSession):
@@ -260,6 +261,13 @@ def _feed_session_class() -> type:
             # each failure's report is the exception's message alone: rendering a traceback
             # ("native" parses every frame's source for its carets) cost ~3 ms per failed check.
             config.option.tbstyle = "value"
+
+        @pytest.hookimpl(trylast=True)
+        def pytest_collection_modifyitems(self, items: list[Any]) -> None:
+            # Even in the "value" style pytest filters the whole traceback of every failure (~40 ms
+            # a failed check): the one-line report is all a result is ever built from.
+            for item in items:
+                frameworks.report_failures_as_one_line(item)
 
         def bind(self, slot: str) -> str | None:
             """The submission in this slot, taking the next one from the feed on first use."""

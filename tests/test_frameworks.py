@@ -92,3 +92,46 @@ def test_fixture_names_are_the_test_functions_own(
 ) -> None:
     assert frameworks.fixture_names(request.node) == ("request", "tmp_path")
     assert frameworks.fixture_names(object()) == ()
+
+
+def test_a_failure_is_reported_as_its_one_line(tmp_path: Path) -> None:
+    """Catches: pytest rendering (and filtering) a traceback for every failed check of a grading
+    session again, when a new pytest no longer asks the item for its failure's text. A failure in
+    the test and one in a fixture are each reported as the exception's one line; a skip keeps
+    pytest's own report."""
+    (tmp_path / "test_cases.py").write_text(
+        "import pytest\n"
+        "def deep(n):\n"
+        "    if n == 0:\n"
+        "        raise ValueError('boom')\n"
+        "    deep(n - 1)\n"
+        "@pytest.fixture\n"
+        "def broken():\n"
+        "    raise KeyError('no fixture')\n"
+        "def test_fails():\n"
+        "    deep(30)\n"
+        "def test_setup_fails(broken):\n"
+        "    pass\n"
+        "def test_skips():\n"
+        "    pytest.skip('not here')\n"
+    )
+    reports: dict[str, pytest.TestReport] = {}
+
+    class OneLine:
+        def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+            for item in items:
+                frameworks.report_failures_as_one_line(item)
+
+        def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+            if not report.passed:
+                reports[report.nodeid.rsplit("::", 1)[1]] = report
+
+    code = pytest.main(
+        [str(tmp_path), "-q", "-p", "no:cacheprovider", "-p", "no:randomly"], plugins=[OneLine()]
+    )
+    assert code == 1
+    assert reports["test_fails"].longrepr == "ValueError: boom"
+    assert reports["test_setup_fails"].when == "setup"
+    assert reports["test_setup_fails"].longrepr == "KeyError: 'no fixture'"
+    assert reports["test_skips"].skipped
+    assert reports["test_skips"].longrepr[2] == "Skipped: not here"
