@@ -239,7 +239,9 @@ def test_replayed_and_freshly_drawn_examples_grade_the_catalogue_alike(
     root = tmp_path / "class"
     sections = ("modules", "parameters")
     write_catalogue(root, list(sections))
-    fresh = by_submission(grade(root, "--only", *sections, "--no-replay"))
+    # Two workers, as the catalogue: which worker grades whom is tested elsewhere
+    # (test_cli.py::test_workers_give_the_same_results_as_one_process).
+    fresh = by_submission(grade(root, "--only", *sections, "--no-replay", "--workers", "2"))
     assert fresh and set(fresh) <= set(catalogue)
 
     def items_of(result: dict[str, Any]) -> list[dict[str, Any]]:
