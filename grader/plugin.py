@@ -31,7 +31,15 @@ from grader import curriculum, errors, frameworks, replay
 from grader.marker import MARKER, check, check_spec
 from grader.results import Check
 from grader.session import PROFILES, SESSION_KEY, GradingSession
-from grader.shrinking import RUNNING, SHRINK_BUDGET, Budget, StartOver, StopShrinking, budgeted
+from grader.shrinking import (
+    RUNNING,
+    SHRINK_BUDGET,
+    Budget,
+    StartOver,
+    StopShrinking,
+    budget_body,
+    budgeted_body,
+)
 from grader.submission import Submission
 from grader.verdicts import MSG_GRADER_ERROR, check_result
 
@@ -311,11 +319,7 @@ def pytest_runtest_call_start(item: pytest.Item) -> None:
     handle.begin_check(spec.visibility)
     RUNNING.budget = Budget(SHRINK_BUDGET)
     RUNNING.recorder = None
-    hypothesis_handle = getattr(getattr(item, "obj", None), "hypothesis", None)
-    if hypothesis_handle is not None and not getattr(
-        hypothesis_handle.inner_test, "_grader_budgeted", False
-    ):
-        hypothesis_handle.inner_test = budgeted(hypothesis_handle.inner_test)
+    budget_body(getattr(item, "obj", None))
     key = _replay_key(grading, item)
     if key is not None and replay.recorded(key) is None:
         RUNNING.recorder = replay.Recorder(key, frameworks.fixture_names(item))
@@ -351,8 +355,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     section = curriculum.ITEMS_BY_ID[spec.item].section
     key = _replay_key(grading, pyfuncitem)
     examples = replay.recorded(key) if key is not None else None
-    inner = getattr(getattr(pyfuncitem.obj, "hypothesis", None), "inner_test", None)
-    inner = getattr(inner, "_grader_inner", None)
+    inner = budgeted_body(pyfuncitem.obj)
     if examples is not None and inner is not None:
         fixtures = {
             name: pyfuncitem.funcargs[name] for name in frameworks.fixture_names(pyfuncitem)

@@ -257,15 +257,16 @@ def _feed_session_class() -> type:
 
         def pytest_configure(self, config: pytest.Config) -> None:
             super().pytest_configure(config)
-            # Results leave as data (grader.verdicts.check_result), never as pytest's text report, so
-            # each failure's report is the exception's message alone: rendering a traceback
-            # ("native" parses every frame's source for its carets) cost ~3 ms per failed check.
+            # Results leave as data (grader.verdicts.check_result), never as pytest's text report:
+            # what pytest still renders itself (a checks module that fails to import) is the
+            # exception's message alone. Failed checks: see pytest_collection_modifyitems.
             config.option.tbstyle = "value"
 
         @pytest.hookimpl(trylast=True)
         def pytest_collection_modifyitems(self, items: list[Any]) -> None:
-            # Even in the "value" style pytest filters the whole traceback of every failure (~40 ms
-            # a failed check): the one-line report is all a result is ever built from.
+            # In any --tb style pytest filters the whole traceback of a failed check before it
+            # renders it (~40 ms each, through hypothesis's frames): its one line is all a result
+            # is ever built from.
             for item in items:
                 frameworks.report_failures_as_one_line(item)
 

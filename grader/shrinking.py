@@ -80,3 +80,18 @@ def budgeted(inner: Callable[..., Any]) -> Callable[..., Any]:
     run._grader_budgeted = True  # type: ignore[attr-defined]
     run._grader_inner = inner  # type: ignore[attr-defined]
     return run
+
+
+def budget_body(test: Callable[..., Any]) -> None:
+    """Run a ``@given`` check's body through ``budgeted`` from now on (once; a check without
+    hypothesis has no body to wrap)."""
+    handle = getattr(test, "hypothesis", None)
+    if handle is not None and not getattr(handle.inner_test, "_grader_budgeted", False):
+        handle.inner_test = budgeted(handle.inner_test)
+
+
+def budgeted_body(test: Callable[..., Any]) -> Callable[..., Any] | None:
+    """The check's own body under ``budgeted`` (what a replay calls), or None when it is not
+    wrapped (a check without hypothesis)."""
+    inner = getattr(getattr(test, "hypothesis", None), "inner_test", None)
+    return getattr(inner, "_grader_inner", None)

@@ -108,7 +108,7 @@ def run_public_checks(
     from grader import curriculum, errors, frameworks, replay, sources, verdicts
     from grader.policy import SandboxPolicy
     from grader.runner import TransportOpener, start_spawner
-    from grader.shrinking import RUNNING, budgeted
+    from grader.shrinking import RUNNING, budget_body
     from grader.submission import Submission
 
     zygote = start_spawner(transport, SandboxPolicy())
@@ -123,8 +123,8 @@ def run_public_checks(
             if not hasattr(fn, "hypothesis"):
                 continue  # a plain check: no examples to draw
             frameworks.no_example_database(fn)
-            if replayed and not getattr(fn.hypothesis.inner_test, "_grader_budgeted", False):
-                fn.hypothesis.inner_test = budgeted(fn.hypothesis.inner_test)  # records examples
+            if replayed:
+                budget_body(fn)  # records examples
             frameworks.use_settings(
                 fn,
                 hsettings(frameworks.settings_of(fn), phases=(Phase.explicit, Phase.generate)),
@@ -193,12 +193,10 @@ def _replay(fn: Callable[..., Any], check_name: str, submission: Any) -> bool:
     """Whether ``fn`` passed on the examples recorded for it under this seed. Without a recording
     yet: False, with a recorder set so that this run's examples are kept if it passes."""
     from grader import errors, replay
-    from grader.shrinking import RUNNING
+    from grader.shrinking import RUNNING, budgeted_body
 
     RUNNING.recorder = None
-    inner = getattr(
-        getattr(getattr(fn, "hypothesis", None), "inner_test", None), "_grader_inner", None
-    )
+    inner = budgeted_body(fn)
     if inner is None:
         return False  # a plain check: nothing drawn
     key = (fn.__module__, check_name, "cpu")
