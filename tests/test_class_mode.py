@@ -82,27 +82,33 @@ def test_a_hang_a_crash_and_a_memory_hog_cost_only_their_owners(tmp_path: Path) 
     write_submission(root / "d-hog", {"modules": with_appended(MEMORY_HOG)})
     write_submission(root / "e-good", _solution())
     out = tmp_path / "class.json"
+    # Limits with room on both sides: a good submission, the first its worker grades (it draws
+    # the examples the second one replays), took 2.2-2.6 s on a loaded 2-core machine while the
+    # hang's child spun the other core, so 2.5 s once failed it; the hang's three public
+    # MySequential checks alone take 3 x 2 s of timeouts, past the 5 s.
     data = grade(
         root,
         *ONLY,
         "--workers",
         "2",
         "--timeout",
-        "1",
+        "2",
         "--submission-timeout",
-        "2.5",
+        "5",
         json_path=out,
     )
     results = _by_name(data)
     assert list(results) == ["a-hang", "b-good", "c-crash", "d-hog", "e-good"]
     for good in ("b-good", "e-good"):
-        assert results[good]["score"] == results[good]["max_score"] > 0
+        assert results[good]["score"] == results[good]["max_score"] > 0, [
+            (c["name"], c["kind"]) for i in results[good]["exercises"] for c in i["checks"]
+        ]
     for bad in ("a-hang", "c-crash", "d-hog"):
         items = {i["id"]: i for i in results[bad]["exercises"]}
         assert items["modules.MySequential"]["score"] == 0, bad
         if bad == "a-hang":
             # Public checks run first: MLP's pass; its hidden check comes after the hanging
-            # MySequential's public ones, when the 2.5 s are used up, so it is only "stopped".
+            # MySequential's public ones, when the 5 s are used up, so it is only "stopped".
             mlp = items["modules.MLP"]["checks"]
             assert all(c["passed"] or c["kind"] == "stopped" for c in mlp), mlp
             assert any(c["passed"] for c in mlp)
@@ -115,7 +121,7 @@ def test_a_hang_a_crash_and_a_memory_hog_cost_only_their_owners(tmp_path: Path) 
         for c in i["checks"]
     }
     assert "timeout" in hang_kinds
-    assert "stopped" in hang_kinds  # 2.5 s of probe time used up: the rest is not run
+    assert "stopped" in hang_kinds  # 5 s used up: the rest is not run
     crash_kinds = {
         c["kind"]
         for i in results["c-crash"]["exercises"]
