@@ -119,6 +119,11 @@ class ChildTransport:
         )
         self.group = f"submission-{os.urandom(6).hex()}"
         """All of this submission's children share one cgroup: memory, processes and CPU."""
+        self.spare: Any | None = None
+        """A child asked for ahead of need (``spawner.spawn_ahead``, where the spawner has it): it
+        forks and contains itself while the current one works, so the next process this
+        submission needs (the other phase's, a check's fresh start, the verifier) is ready when
+        asked for. Same cgroup and hidden paths; it has run nothing, and counts once taken."""
 
     # -- public --------------------------------------------------------------------------------
 
@@ -170,12 +175,11 @@ class ChildTransport:
         if self.verifier is None or not self.verifier.alive:
             try:
                 # On the CPU: it reads files with map_location="cpu" and needs no CUDA context.
-                self.verifier = self.spawner.spawn("cpu", self.extra_hide, self.group)
+                self.verifier = self._new_child("cpu")
             except errors.GraderError as exc:
                 raise errors.SandboxUnavailable(
                     f"the grader could not start a process to read your files ({exc})"
                 ) from None
-            self.children_started += 1
         rid = os.urandom(8).hex()
         message = {"op": "call", "probe": probe, "args": args, "seed": 0, "id": rid}
         try:
@@ -225,6 +229,9 @@ class ChildTransport:
 
     def close(self) -> None:
         self.restart()
+        if self.spare is not None:
+            self.spare.cancel()
+            self.spare = None
         if self.verifier is not None:
             self.verifier.stop()
             self.verifier = None
@@ -253,15 +260,36 @@ class ChildTransport:
             )
             raise self.exhausted
         try:
-            child = self.spawner.spawn(self.device, self.extra_hide, self.group)
+            child = self._new_child(self.device)
         except errors.GraderError as exc:
             self.exhausted = errors.SandboxUnavailable(
                 f"the grader could not start a sandboxed process for your code ({exc})"
             )
             raise self.exhausted from None
-        self.children_started += 1
         self.layers = child.layers
         process.started(child)
+        return child
+
+    def _new_child(self, device: str) -> Any:
+        """A started child on ``device``: the spare if it suits, and a new spare asked for."""
+        spare, self.spare = self.spare, None
+        child = None
+        if spare is not None and spare.device == device:
+            try:
+                child = spare.take()
+            except errors.GraderError:
+                child = None  # lost while waiting (say, to the cgroup's OOM killer): start anew
+        elif spare is not None:
+            spare.cancel()
+        if child is None:
+            child = self.spawner.spawn(device, self.extra_hide, self.group)
+        self.children_started += 1
+        ahead = getattr(self.spawner, "spawn_ahead", None)
+        if ahead is not None:
+            try:
+                self.spare = ahead(self.device, self.extra_hide, self.group)
+            except errors.GraderError:
+                self.spare = None  # the next spawn says what is wrong
         return child
 
     def _ensure_section(self, section: str) -> None:

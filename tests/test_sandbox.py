@@ -173,6 +173,75 @@ def test_calls_apart_share_a_second_process_that_never_sees_the_main_ones_memory
         t.close()
 
 
+def test_the_next_process_is_started_ahead_and_has_run_nothing(zygote) -> None:
+    """Is the process a submission needs next (here: the hidden phase's) asked for ahead, taken
+    when needed as a process that ran nothing, counted only once taken, and stopped at close?
+    Catches: a spare that served calls before it was taken (state carried into the next phase),
+    a spare counted as a started child (results would change), or one left running."""
+    t = transport(zygote, COUNTING_MLP)
+
+    def count() -> float:
+        reply = t.call("modules.mlp", {"X": torch.randn(3, 5)}, seed=1, what="MLP")
+        return float(reply["output"][0, 0])
+
+    try:
+        t.set_phase("public")
+        assert [count(), count()] == [1, 2]
+        spare = t.spare
+        assert spare is not None and t.children_started == 1
+        t.set_phase("hidden")
+        assert count() == 1 and t.children_started == 2
+        assert t.main.child is not None and t.main.child.pid == int(spare.answer["pid"])
+        left = t.spare
+        assert left is not None
+    finally:
+        t.close()
+    assert t.spare is None
+    pid = int(left.answer["pid"])
+    deadline = time.monotonic() + 5
+    while pid in zygote_children(zygote) and time.monotonic() < deadline:
+        time.sleep(0.05)  # SIGKILL is sent at close; dying takes a moment
+    assert pid not in zygote_children(zygote)
+
+
+def zygote_children(zygote: Zygote) -> set[int]:
+    """The zygote's children that are still running (from /proc; a zombie has ended)."""
+    zpid = zygote._proc.pid if zygote._proc is not None else -1
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == zpid and fields[0] != "Z":
+                found.add(int(entry))
+    return found
+
+
+def test_answers_to_spawns_asked_ahead_are_never_read_as_another_requests(zygote) -> None:
+    """With a spawn asked for ahead and not taken yet, do a plain spawn and a reap that waits get
+    their own answers, and the spawn asked ahead its own child? (The zygote answers in order; an
+    answer read by the wrong request would hand one submission's process to another.)"""
+    ahead = zygote.spawn_ahead("cpu", [])
+    plain = zygote.spawn("cpu", [])
+    status = plain.stop(grace=0.2, status=True)
+    taken = ahead.take()
+    try:
+        assert taken.alive and taken.pid != plain.pid and taken.pid == int(ahead.answer["pid"])
+        assert status == "stopped by the grader"  # the reap's own answer, not a spawn's
+        reply = taken.request({"op": "ping", "id": "x"}, time.monotonic() + 5, 1 << 20)
+        assert reply == {"id": "x", "ok": "pong"}
+    finally:
+        taken.stop()
+    cancelled = zygote.spawn_ahead("cpu", [])
+    cancelled.cancel()
+    again = zygote.spawn("cpu", [])
+    assert again.alive
+    again.stop()
+
+
 def test_a_crash_is_reported_with_its_signal(zygote) -> None:
     """Does a segfault in student code surface as ChildDied naming SIGSEGV?"""
     code = "import faulthandler\nclass MLP(nn.Module):\n    def __init__(self, *a):\n        super().__init__()\n        faulthandler._read_null()\n"

@@ -117,6 +117,9 @@ class OutputRecorder:
     def transport(self, source: Any, device: str, spawner: Any = None) -> Any:
         return self.spawner.transport(source, device, spawner or self)
 
+    spawn_ahead = None
+    """Every child is spawned through ``spawn`` here, so that each one's output is recorded."""
+
     def spawn(self, device: str, extra_hide: list[str], group: str = "") -> Any:
         child = self.spawner.spawn(device, extra_hide, group)
         self.children.append([child, 0])

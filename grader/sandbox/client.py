@@ -96,6 +96,8 @@ class Zygote:
         self.rundir = ""
         self._serial = 0
         self._warmed = False
+        self._ahead: list[AheadSpawn] = []
+        """Spawns requested ahead whose answer the zygote has not been read for yet, in order."""
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -191,9 +193,15 @@ class Zygote:
 
     def _answer(self, timeout: float, expected: Any) -> dict[str, Any]:
         """The zygote's answer to the request just sent: the first message ``expected`` accepts.
-        Anything else is a stale answer to an earlier request that was cut short (should a shield
-        ever fail): dropped, and a child spawned for nobody is reaped, so it cannot be read as
-        this request's answer."""
+        The zygote answers in order, so the answers to spawns requested ahead (``spawn_ahead``)
+        and not collected yet come first: they are collected on the way. Anything else is a stale
+        answer to an earlier request that was cut short (should a shield ever fail): dropped, and
+        a child spawned for nobody is reaped, so it cannot be read as this request's answer."""
+        if self._ahead:
+            self._collect(self._ahead[-1])
+        return self._next_answer(timeout, expected)
+
+    def _next_answer(self, timeout: float, expected: Any) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:
             message = self._receive(max(0.001, deadline - time.monotonic()))
@@ -235,76 +243,58 @@ class Zygote:
         """Fork a contained child, in the cgroup of ``group`` (one per submission); returns once
         it has reported its layers (or failed to). Shielded from the watchdog: interrupted, it would
         leave the zygote's answer unread for the next request, or a started child nobody owns."""
-        with interrupts.shielded():
-            return self._spawn(device, extra_hide, group)
+        return self.spawn_ahead(device, extra_hide, group).take()
 
-    def _spawn(self, device: str, extra_hide: list[str], group: str) -> ChildProcess:
-        self.ready()  # the zygote must have finished its imports
-        with self._lock:
-            self._serial += 1
-            serial = self._serial
-            request_r, request_w = os.pipe()
-            reply_r, reply_w = os.pipe()
-            fallback_workdir = os.path.join(self.rundir, f"work-{serial}")
-            os.makedirs(fallback_workdir, mode=0o777, exist_ok=True)
-            os.chmod(fallback_workdir, 0o777)
-            output_path = os.path.join(self.rundir, f"output-{serial}.log")
-            output_fd = os.open(output_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            config = {
-                "layers": self.policy.layers(),
-                "limits": self.policy.limits(),
-                "hide_paths": self.hide_paths + list(extra_hide),
-                "fallback_workdir": fallback_workdir,
-                "device": device,
-                "canary": self._canary(),
-                "group": group or f"child-{serial}",
-            }
+    def spawn_ahead(self, device: str, extra_hide: list[str], group: str = "") -> AheadSpawn:
+        """Ask for a child as ``spawn`` does, without waiting for it: the zygote forks it and it
+        contains itself while the caller goes on; ``take()`` then waits for what is left (or
+        ``cancel()`` stops it unused). A submission's next process is so ready when it is needed."""
+        with interrupts.shielded():
+            self.ready()  # the zygote must have finished its imports
+            with self._lock:
+                self._serial += 1
+                serial = self._serial
+                request_r, request_w = os.pipe()
+                reply_r, reply_w = os.pipe()
+                fallback_workdir = os.path.join(self.rundir, f"work-{serial}")
+                os.makedirs(fallback_workdir, mode=0o777, exist_ok=True)
+                os.chmod(fallback_workdir, 0o777)
+                output_path = os.path.join(self.rundir, f"output-{serial}.log")
+                output_fd = os.open(output_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                config = {
+                    "layers": self.policy.layers(),
+                    "limits": self.policy.limits(),
+                    "hide_paths": self.hide_paths + list(extra_hide),
+                    "fallback_workdir": fallback_workdir,
+                    "device": device,
+                    "canary": self._canary(),
+                    "group": group or f"child-{serial}",
+                }
+                ahead = AheadSpawn(self, device, request_w, reply_r, output_path, fallback_workdir)
+                try:
+                    assert self._control is not None
+                    socket.send_fds(
+                        self._control,
+                        [wire.encode({"op": "spawn", "config": config})],
+                        [request_r, reply_w, output_fd],
+                    )
+                except OSError as exc:
+                    ahead.answer = {"event": "spawn_failed", "error": f"the zygote is gone ({exc})"}
+                else:
+                    self._ahead.append(ahead)
+                finally:
+                    for fd in (request_r, reply_w, output_fd):
+                        os.close(fd)  # the zygote holds its own copies once sent
+            return ahead
+
+    def _collect(self, ahead: AheadSpawn) -> None:
+        """Read the zygote's answers up to ``ahead``'s (under the lock)."""
+        while ahead.answer is None and self._ahead:
+            first = self._ahead.pop(0)
             try:
-                assert self._control is not None
-                socket.send_fds(
-                    self._control,
-                    [wire.encode({"op": "spawn", "config": config})],
-                    [request_r, reply_w, output_fd],
-                )
-                answer = self._answer(30, lambda m: m.get("event") in ("spawned", "spawn_failed"))
-            finally:
-                for fd in (request_r, reply_w, output_fd):
-                    os.close(fd)
-            if answer.get("event") != "spawned":
-                os.close(request_w)
-                os.close(reply_r)
-                raise ZygoteError(f"could not start a child: {answer.get('error', answer)}")
-            child = ChildProcess(
-                self, int(answer["pid"]), request_w, reply_r, output_path, fallback_workdir
-            )
-        try:
-            hello = wire.decode(wire.recv_frame(reply_r, time.monotonic() + 30, 1 << 20))
-        except (wire.WireError, wire.PeerClosed, wire.WireTimeout) as exc:
-            tail = child.output_tail()
-            status = child.stop(grace=0.5, status=True)
-            raise ZygoteError(f"a child did not start ({status}): {exc}\n{tail}") from exc
-        if not isinstance(hello, dict) or not hello.get("ready"):
-            child.stop()
-            raise ZygoteError(
-                f"a child could not contain itself: {hello.get('error') if isinstance(hello, dict) else hello}"
-            )
-        child.layers = {str(k): str(v) for k, v in hello.get("layers", {}).items()}
-        broken = {
-            layer: status
-            for layer, status in child.layers.items()
-            if layer in HONEST_CODE_LAYERS and status.startswith("failed")
-        }
-        if broken:
-            # The box would fail honest code: every check would be a zero the student did not
-            # earn. The grader's failure, said as such (SandboxUnavailable: ungradable).
-            child.stop()
-            raise ZygoteError(
-                "the sandbox would break honest code: "
-                + "; ".join(f"{layer}: {status}" for layer, status in broken.items())
-            )
-        if self.warm and not self._warmed:
-            self._warm()
-        return child
+                first.answer = self._next_answer(30, _is_spawn_answer)
+            except ZygoteError as exc:
+                first.answer = {"event": "spawn_failed", "error": str(exc)}
 
     def _warm(self) -> None:
         """Ask the zygote to import what later children will want (it is idle while children work)."""
@@ -353,6 +343,86 @@ class Zygote:
                 return f"unknown ({exc})", None
             code = answer.get("exit_code")
             return str(answer.get("status", "unknown")), code if type(code) is int else None
+
+
+def _is_spawn_answer(message: dict[str, Any]) -> bool:
+    return message.get("event") in ("spawned", "spawn_failed")
+
+
+@dataclass
+class AheadSpawn:
+    """A child asked for with ``Zygote.spawn_ahead``: forked and containing itself until taken."""
+
+    zygote: Zygote
+    device: str
+    request_fd: int
+    reply_fd: int
+    output_path: str
+    workdir: str
+    answer: dict[str, Any] | None = None
+    """The zygote's answer (spawned or spawn_failed), once read."""
+
+    def _child(self) -> ChildProcess:
+        """The child as forked (not yet known to be contained); raises ZygoteError."""
+        zygote = self.zygote
+        with zygote._lock:
+            zygote._collect(self)
+        answer = self.answer or {"error": "no answer from the zygote"}
+        if answer.get("event") != "spawned":
+            for fd in (self.request_fd, self.reply_fd):
+                os.close(fd)
+            raise ZygoteError(f"could not start a child: {answer.get('error', answer)}")
+        return ChildProcess(
+            zygote,
+            int(answer["pid"]),
+            self.request_fd,
+            self.reply_fd,
+            self.output_path,
+            self.workdir,
+        )
+
+    def take(self) -> ChildProcess:
+        """Wait for the child to report its layers; raises ZygoteError when it could not start or
+        could not contain itself. Shielded from the watchdog, like ``Zygote.spawn``."""
+        with interrupts.shielded():
+            child = self._child()
+            try:
+                hello = wire.decode(wire.recv_frame(child.reply_fd, time.monotonic() + 30, 1 << 20))
+            except (wire.WireError, wire.PeerClosed, wire.WireTimeout) as exc:
+                tail = child.output_tail()
+                status = child.stop(grace=0.5, status=True)
+                raise ZygoteError(f"a child did not start ({status}): {exc}\n{tail}") from exc
+            if not isinstance(hello, dict) or not hello.get("ready"):
+                child.stop()
+                raise ZygoteError(
+                    f"a child could not contain itself: {hello.get('error') if isinstance(hello, dict) else hello}"
+                )
+            child.layers = {str(k): str(v) for k, v in hello.get("layers", {}).items()}
+            broken = {
+                layer: status
+                for layer, status in child.layers.items()
+                if layer in HONEST_CODE_LAYERS and status.startswith("failed")
+            }
+            if broken:
+                # The box would fail honest code: every check would be a zero the student did
+                # not earn. The grader's failure, said as such (SandboxUnavailable: ungradable).
+                child.stop()
+                raise ZygoteError(
+                    "the sandbox would break honest code: "
+                    + "; ".join(f"{layer}: {status}" for layer, status in broken.items())
+                )
+            zygote = self.zygote
+            if zygote.warm and not zygote._warmed:
+                zygote._warm()
+            return child
+
+    def cancel(self) -> None:
+        """Stop the child unused (it ran nothing)."""
+        with interrupts.shielded():
+            try:
+                self._child().stop()
+            except ZygoteError:
+                pass
 
 
 @dataclass
