@@ -62,7 +62,7 @@ class Recorder:
             self.examples = None  # interactive draws depend on the run: cannot be replayed
             return
         try:
-            self.examples.append(copy.deepcopy(drawn))
+            self.examples.append(fresh_copy(drawn))
         except Exception:  # e.g. a non-leaf tensor: this check is not replayable
             self.examples = None
 
