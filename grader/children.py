@@ -123,7 +123,8 @@ class ChildTransport:
         """A child asked for ahead of need (``spawner.spawn_ahead``, where the spawner has it): it
         forks and contains itself while the current one works, so the next process this
         submission needs (the other phase's, a check's fresh start, the verifier) is ready when
-        asked for. Same cgroup and hidden paths; it has run nothing, and counts once taken."""
+        asked for. Same cgroup and hidden paths; it has run nothing, and counts once taken.
+        On the CPU only."""
 
     # -- public --------------------------------------------------------------------------------
 
@@ -284,7 +285,9 @@ class ChildTransport:
         if child is None:
             child = self.spawner.spawn(device, self.extra_hide, self.group)
         self.children_started += 1
-        ahead = getattr(self.spawner, "spawn_ahead", None)
+        # Not under CUDA: a spare there would hold a CUDA context of its own (GPU memory, and
+        # seconds to make one) that the verifier, on the CPU, would throw away.
+        ahead = getattr(self.spawner, "spawn_ahead", None) if self.device == "cpu" else None
         if ahead is not None:
             try:
                 self.spare = ahead(self.device, self.extra_hide, self.group)

@@ -202,6 +202,9 @@ def test_the_next_process_is_started_ahead_and_has_run_nothing(zygote) -> None:
     while pid in zygote_children(zygote) and time.monotonic() < deadline:
         time.sleep(0.05)  # SIGKILL is sent at close; dying takes a moment
     assert pid not in zygote_children(zygote)
+    on_gpu = SandboxTransport(zygote, submission(COUNTING_MLP), "cuda")
+    assert on_gpu._new_child("cpu") is not None and on_gpu.spare is None  # no CUDA spare
+    on_gpu.close()
 
 
 def zygote_children(zygote: Zygote) -> set[int]:
