@@ -245,6 +245,38 @@ def test_answers_to_spawns_asked_ahead_are_never_read_as_another_requests(zygote
     again.stop()
 
 
+def test_canary_files_in_a_shared_tmp_are_never_in_a_later_childs_way() -> None:
+    """Without a mount namespace a child's /tmp is the machine's. With a canary file left there by
+    another uid (a child killed mid-canary), does a new child's honest-code canary still pass, and
+    does a spare cancelled at once leave none of its own behind?
+    Catches: one fixed name (/tmp/.canary.pt): after one child was killed mid-canary, every later
+    child's canary failed with Permission denied on that machine (the whole class ungradable)."""
+    leftover = "/tmp/.canary.pt"
+    before = set(os.listdir("/tmp"))
+    # As in a container that forbids namespaces, cgroups and Landlock (PrairieLearn's): the
+    # children drop to a uid of their own and write in the machine's /tmp.
+    blocked = {"pid_namespace", "mount_namespace", "network_namespace", "ipc_uts_namespaces"}
+    made = not os.path.exists(leftover)
+    if made:
+        with open(leftover, "wb") as f:
+            f.write(b"left by a child killed mid-canary")
+        os.chmod(leftover, 0o600)
+    try:
+        with Zygote(SandboxPolicy(disabled=frozenset({*blocked, "cgroup", "landlock"}))) as z:
+            z.ready()
+            for _ in range(3):
+                z.spawn_ahead("cpu", []).cancel()
+            child = z.spawn("cpu", [])
+            assert child.layers["honest_code"] == "active", child.layers
+            assert child.layers["uid_drop"].startswith("active"), child.layers
+            child.stop()
+    finally:
+        if made:
+            os.unlink(leftover)
+    left = {name for name in set(os.listdir("/tmp")) - before if name.startswith(".canary")}
+    assert left == set()
+
+
 def test_a_crash_is_reported_with_its_signal(zygote) -> None:
     """Does a segfault in student code surface as ChildDied naming SIGSEGV?"""
     code = "import faulthandler\nclass MLP(nn.Module):\n    def __init__(self, *a):\n        super().__init__()\n        faulthandler._read_null()\n"

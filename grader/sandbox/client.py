@@ -417,12 +417,12 @@ class AheadSpawn:
             return child
 
     def cancel(self) -> None:
-        """Stop the child unused (it ran nothing)."""
-        with interrupts.shielded():
-            try:
-                self._child().stop()
-            except ZygoteError:
-                pass
+        """Stop the child unused (it ran nothing). Only once it has contained itself (usually long
+        done): killed in the middle, its canaries would leave their files behind."""
+        try:
+            self.take().stop()
+        except ZygoteError:
+            pass
 
 
 @dataclass

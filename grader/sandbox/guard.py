@@ -807,8 +807,11 @@ def honest_code_canary(files: str, device: str, fresh: str | None) -> str:
     try:
         if fresh is not None and fresh not in sys.modules:
             importlib.import_module(fresh)
+        # A name of its own: without a mount namespace /tmp is the machine's, and a file left by
+        # a child killed mid-canary (under another uid) must not fail every later child's canary.
+        name = f".canary-{os.urandom(8).hex()}.pt"
         for folder in ("/tmp" if os.path.isdir("/tmp") else files, files):
-            path = os.path.join(folder, ".canary.pt")
+            path = os.path.join(folder, name)
             torch.save(torch.arange(3), path)
             if not torch.equal(torch.load(path, weights_only=True), torch.arange(3)):
                 return f"failed canary: a tensor saved in {folder} came back different"
