@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader import boundary, errors, text, wire
+from grader import boundary, errors, interrupts, text, wire
 from grader.files import MAX_FETCH_BYTES, FileUnreadable
 from grader.sources import SubmissionSource
 from grader.transport import ProtocolViolation, unwrap
@@ -273,6 +273,12 @@ class ChildTransport:
 
     def _new_child(self, device: str) -> Any:
         """A started child on ``device``: the spare if it suits, and a new spare asked for."""
+        # Shielded whole: a watchdog interrupt between asking for the next spare and keeping it
+        # would leave a forked child nobody holds (it waits until the shield ends instead).
+        with interrupts.shielded():
+            return self._take_or_spawn(device)
+
+    def _take_or_spawn(self, device: str) -> Any:
         spare, self.spare = self.spare, None
         child = None
         if spare is not None and spare.device == device:

@@ -243,7 +243,8 @@ class Zygote:
         """Fork a contained child, in the cgroup of ``group`` (one per submission); returns once
         it has reported its layers (or failed to). Shielded from the watchdog: interrupted, it would
         leave the zygote's answer unread for the next request, or a started child nobody owns."""
-        return self.spawn_ahead(device, extra_hide, group).take()
+        with interrupts.shielded():  # not between the two halves either: the fork would be lost
+            return self.spawn_ahead(device, extra_hide, group).take()
 
     def spawn_ahead(self, device: str, extra_hide: list[str], group: str = "") -> AheadSpawn:
         """Ask for a child as ``spawn`` does, without waiting for it: the zygote forks it and it
