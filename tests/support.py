@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -157,3 +158,27 @@ def write_catalogue(root: Path, sections: list[str] | None = None) -> dict[str, 
             )
             cases[name] = (kind, path)
     return cases
+
+
+def living_processes(
+    *, parent: int | None = None, group: int | None = None, wait: float = 5.0
+) -> list[int]:
+    """Processes with this parent pid or process group that have not ended (a zombie has), after
+    waiting up to ``wait`` seconds for them to go (a SIGKILL takes a moment to land)."""
+    deadline = time.monotonic() + wait
+    while True:
+        living = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            state, ppid, pgrp = fields[0], int(fields[1]), int(fields[2])
+            if state != "Z" and (ppid == parent or pgrp == group):
+                living.append(int(entry))
+        if not living or time.monotonic() > deadline:
+            return living
+        time.sleep(0.05)

@@ -26,6 +26,7 @@ from support import (
     SOLUTIONS,
     TESTS,
     grade,
+    living_processes,
     metadata,
     run_grader,
     with_appended,
@@ -146,28 +147,7 @@ def test_a_hang_costs_one_call_and_leaves_nothing_running() -> None:
         finally:
             t.close()
         group = hung.pid  # the child led its own process group, with what it started
-    assert _living_members(group) == []
-
-
-def _living_members(group: int, wait: float = 5.0) -> list[str]:
-    """Processes of ``group`` that are not dead (zombies waiting for init to reap them count as
-    dead), after waiting up to ``wait`` seconds for them to go."""
-    deadline = time.monotonic() + wait
-    while True:
-        living = []
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == group and fields[0] != "Z":
-                living.append(entry)
-        if not living or time.monotonic() > deadline:
-            return living
-        time.sleep(0.1)
+    assert living_processes(group=group) == []
 
 
 # Loaded in every interpreter of the run (the check's and its children) through PYTHONPATH:

@@ -10,7 +10,7 @@ import time
 
 import pytest
 import torch
-from support import solution_source, with_appended
+from support import living_processes, solution_source, with_appended
 
 from grader import errors
 from grader.sandbox import cgroups, linux
@@ -197,30 +197,11 @@ def test_the_next_process_is_started_ahead_and_has_run_nothing(zygote) -> None:
     finally:
         t.close()
     assert t.spare is None
-    pid = int(left.answer["pid"])
-    deadline = time.monotonic() + 5
-    while pid in zygote_children(zygote) and time.monotonic() < deadline:
-        time.sleep(0.05)  # SIGKILL is sent at close; dying takes a moment
-    assert pid not in zygote_children(zygote)
+    assert zygote._proc is not None
+    assert int(left.answer["pid"]) not in living_processes(parent=zygote._proc.pid)
     on_gpu = SandboxTransport(zygote, submission(COUNTING_MLP), "cuda")
     assert on_gpu._new_child("cpu") is not None and on_gpu.spare is None  # no CUDA spare
     on_gpu.close()
-
-
-def zygote_children(zygote: Zygote) -> set[int]:
-    """The zygote's children that are still running (from /proc; a zombie has ended)."""
-    zpid = zygote._proc.pid if zygote._proc is not None else -1
-    found = set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == zpid and fields[0] != "Z":
-                found.add(int(entry))
-    return found
 
 
 def test_answers_to_spawns_asked_ahead_are_never_read_as_another_requests(zygote) -> None:
