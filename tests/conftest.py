@@ -16,13 +16,14 @@ from support import (
     TESTS,
     all_solution_sources,
     by_submission,
-    grade,
+    grade_catalogue,
     metadata,
     run_grader,
     with_appended,
-    write_catalogue,
     write_submission,
 )
+
+from grader.curriculum import SECTIONS
 
 MUTANTS = sorted((TESTS / "mutants").glob("*/*.py"))
 VARIANTS = sorted((TESTS / "variants").glob("*/*.py"))
@@ -39,15 +40,16 @@ def case_name(path: Path) -> str:
 
 @pytest.fixture(scope="session")
 def catalogue(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    """Solutions, stubs, every mutant and every variant, graded in one class run.
+    """Solutions, stubs, every mutant and every variant, graded in one class run per section.
 
     Each submission holds every section of the solutions, with the mutant's or variant's code
-    appended to its own section only, so "loses points nowhere else" covers the whole curriculum.
+    appended to its own section only; it is graded on that section (support.grade_catalogue says
+    why), so "loses points nowhere else" covers every other item of its section. The solutions
+    and stubs are graded on every section.
     """
     root = tmp_path_factory.mktemp("catalogue")
-    write_catalogue(root)
     # Two workers: the catalogue is the largest class the suite grades (about 200 submissions).
-    return by_submission(grade(root, "--workers", "2"))
+    return grade_catalogue(root, list(SECTIONS), "--workers", "2")
 
 
 @dataclass

@@ -160,6 +160,48 @@ def write_catalogue(root: Path, sections: list[str] | None = None) -> dict[str, 
     return cases
 
 
+def grade_catalogue(root: Path, sections: list[str], *extra: str) -> dict[str, dict[str, Any]]:
+    """The catalogue of ``sections``, one class run per section (``--only`` it, plus ``extra``
+    options): {submission: result}. Each mutant or variant is graded on its own section, the
+    section its code is appended to; the solutions and stubs, graded in every run, come back as
+    one result holding each item from its own section's run (``merge_section_runs``).
+
+    Why not every section for every case: the other sections of a case are the solutions, graded
+    on the solutions' examples about 200 times over, and that was the suite's second-largest cost.
+    A case's code can only reach another section's checks through global state (torch itself,
+    which the tamper check refuses); the adversarial class run keeps covering that, on the whole
+    curriculum."""
+    runs: dict[str, list[dict[str, Any]]] = {}
+    for section in sections:
+        folder = root / section
+        write_catalogue(folder, [section])
+        for name, result in by_submission(grade(folder, "--only", section, *extra)).items():
+            runs.setdefault(name, []).append(result)
+    return {name: merge_section_runs(parts) for name, parts in runs.items()}
+
+
+def merge_section_runs(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One submission's results from runs that each graded other items (``--only``): every item
+    taken from the run that graded it, totals and timing summed."""
+    if len(parts) == 1:
+        return parts[0]
+    chosen: dict[str, dict[str, Any]] = {}
+    for part in parts:
+        for item in part["exercises"]:
+            if item["id"] not in chosen or chosen[item["id"]]["status"] == "not selected":
+                chosen[item["id"]] = item
+    exercises = [chosen[item["id"]] for item in parts[0]["exercises"]]
+    return {
+        **parts[0],
+        "exercises": exercises,
+        "score": sum(item["score"] for item in exercises),
+        "max_score": sum(item["max_score"] for item in exercises),
+        "gradable": all(part["gradable"] for part in parts),
+        "message": " ".join(dict.fromkeys(p["message"] for p in parts if p["message"])),
+        "timing": {key: sum(part["timing"][key] for part in parts) for key in parts[0]["timing"]},
+    }
+
+
 def living_processes(
     *, parent: int | None = None, group: int | None = None, wait: float = 5.0
 ) -> list[int]:
