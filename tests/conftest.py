@@ -67,7 +67,9 @@ class AdversarialRun:
 @pytest.fixture(scope="session")
 def adversarial(tmp_path_factory: pytest.TempPathFactory) -> AdversarialRun:
     """Every adversarial case (plus an untouched control submission) graded in one class run,
-    with a 1 s probe timeout. Placeholders in the cases point at this run's real paths and port."""
+    with a 1 s probe timeout. Placeholders in the cases point at this run's real paths and port.
+    Two workers, as a course grades a class: cases then also run beside one another, and most of
+    the run is waiting on hangs (setup 202 -> 112 s)."""
     root = tmp_path_factory.mktemp("adversarial")
     class_dir = root / "class"
     results_path = root / "results.json"
@@ -91,7 +93,16 @@ def adversarial(tmp_path_factory: pytest.TempPathFactory) -> AdversarialRun:
             class_dir / path.stem, {**solutions, section: with_appended(code, section)}
         )
     proc = run_grader(
-        "grade", str(class_dir), "--device", "cpu", "--json", str(results_path), "--timeout", "1"
+        "grade",
+        str(class_dir),
+        "--device",
+        "cpu",
+        "--json",
+        str(results_path),
+        "--timeout",
+        "1",
+        "--workers",
+        "2",
     )
     assert proc.returncode == 0, f"grader exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
     time.sleep(1.0)  # a surviving daemon would have overwritten the results by now
