@@ -69,7 +69,7 @@ def adversarial(tmp_path_factory: pytest.TempPathFactory) -> AdversarialRun:
     """Every adversarial case (plus an untouched control submission) graded in one class run,
     with a 1 s probe timeout. Placeholders in the cases point at this run's real paths and port.
     Two workers, as a course grades a class: cases then also run beside one another, and most of
-    the run is waiting on hangs (setup 202 -> 112 s)."""
+    the run is waiting on hangs, which two workers overlap."""
     root = tmp_path_factory.mktemp("adversarial")
     class_dir = root / "class"
     results_path = root / "results.json"
