@@ -193,6 +193,42 @@ def test_cpu_is_limited_for_the_submission() -> None:
         group.destroy()
 
 
+def test_shares_follow_the_kernels_weight_of_each_niceness() -> None:
+    """Is a niceness turned into cgroup v1 shares as the kernel weighs a process at it (its table
+    in kernel/sched/core.c: 1024 at 0, 820 at 1, 335 at 5, 110 at 10, 15 at 19)?"""
+    kernel = {0: 1024, 1: 820, 5: 335, 10: 110, 15: 36, 19: 15, -5: 3121}
+    assert {n: cgroups.shares_of_niceness(n) for n in kernel} == pytest.approx(kernel, abs=4)
+
+
+@needs_cgroups
+@pytest.mark.parametrize("niceness", [0, 19])
+def test_a_niced_graders_cgroups_weigh_as_its_niceness(niceness: int) -> None:
+    """Does a grader started with `nice` give its submissions' cgroups the weight of its own
+    niceness, and one at niceness 0 leave the default? The scheduler weighs a cgroup as a whole,
+    so without it `nice make grade` (or the suite's background seeds) took a full share."""
+    found = _in_subprocess(
+        f"""
+        import os
+        os.nice({niceness})
+        from grader.sandbox import cgroups
+        base = cgroups.bases()["cpu"]
+        try:
+            for name in ("cpu.weight.nice", "cpu.shares"):
+                if os.path.exists(os.path.join(base, name)):
+                    with open(os.path.join(base, name)) as f:
+                        print(name, f.read().strip())
+                    break
+        finally:
+            cgroups.cleanup()
+        """
+    )
+    assert found.returncode == 0, found.stderr
+    expected = {0: (["cpu.weight.nice", "0"], ["cpu.shares", "1024"])}.get(
+        niceness, (["cpu.weight.nice", "19"], ["cpu.shares", "15"])
+    )
+    assert found.stdout.split() in expected
+
+
 def test_a_submissions_children_share_one_group_that_goes_with_it() -> None:
     """Do a submission's child and verifier sit in the same cgroup, and is it gone once the
     submission is closed?"""

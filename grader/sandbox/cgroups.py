@@ -9,6 +9,11 @@ the per-process rlimits and the seccomp filter (no new processes) still hold.
 Limits: ``pids.max``; memory ``memory.max`` + ``memory.swap.max = 0`` (v2) or
 ``memory.limit_in_bytes`` + ``memory.memsw.limit_in_bytes`` (v1); CPU ``cpu.max`` (v2) or
 ``cpu.cfs_quota_us`` / ``cpu.cfs_period_us`` (v1).
+
+Priority: the scheduler weighs a cgroup as a whole against the processes beside it, whatever the
+niceness of the processes inside. So that ``nice make grade`` yields the CPU as its user expects,
+the zygote's folder gets the weight of a process at the zygote's own niceness
+(``cpu.weight.nice`` under v2, ``cpu.shares`` under v1); at niceness 0 nothing is written.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from dataclasses import dataclass, field
 
 CONTROLLERS = ("memory", "pids", "cpu")
 PERIOD_US = 100_000
+NICE_0_SHARES = 1024
+"""cgroup v1's ``cpu.shares`` of a process at niceness 0 (each step of niceness: x1.25 less)."""
 
 _bases: dict[str, str] | None = None
 
@@ -97,7 +104,31 @@ def bases() -> dict[str, str]:
         except OSError:
             continue
         _bases[controller] = base
+        if controller == "cpu":
+            _weigh_as_niceness(base, os.getpriority(os.PRIO_PROCESS, 0))
     return _bases
+
+
+def shares_of_niceness(niceness: int) -> int:
+    """cgroup v1 ``cpu.shares`` that weigh like one process at ``niceness`` (the kernel's own
+    table, to within a share: 1024 at 0, 15 at 19, at least 2)."""
+    return max(2, round(NICE_0_SHARES / 1.25**niceness))
+
+
+def _weigh_as_niceness(folder: str, niceness: int) -> None:
+    """Give ``folder`` the CPU weight of one process at ``niceness`` (nothing at 0)."""
+    if niceness == 0:
+        return
+    for name, value in (
+        ("cpu.weight.nice", str(niceness)),
+        ("cpu.shares", str(shares_of_niceness(niceness))),
+    ):
+        try:
+            with open(os.path.join(folder, name), "w") as f:
+                f.write(value)
+            return
+        except OSError:
+            continue
 
 
 @dataclass
