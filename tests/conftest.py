@@ -28,44 +28,6 @@ from grader.curriculum import SECTIONS
 MUTANTS = sorted((TESTS / "mutants").glob("*/*.py"))
 VARIANTS = sorted((TESTS / "variants").glob("*/*.py"))
 ADVERSARIAL = sorted((TESTS / "adversarial").glob("*.py"))
-BACKGROUND = pytest.StashKey[dict[str, Any]]()
-"""Per test module with ``background`` tests: what its ``start()`` returned."""
-
-
-# -- tests whose work runs in the background ------------------------------------------------------
-# A test marked ``background`` has its work started by its module's start() when collection ends,
-# and runs last, when it waits for that work (module.collect). Its work so overlaps the rest of the
-# suite (tests/test_public_seeds.py says why that one is worth it).
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    waiting = [item for item in items if item.get_closest_marker("background")]
-    items[:] = [item for item in items if item not in waiting] + waiting
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    if session.config.option.collectonly or hasattr(session.config, "workerinput"):
-        return  # under pytest-xdist every worker collects everything: the fixture starts it
-    started = session.config.stash.setdefault(BACKGROUND, {})
-    for item in session.items:
-        if item.get_closest_marker("background") and item.module.__name__ not in started:
-            started[item.module.__name__] = item.module.start()
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    for background in session.config.stash.get(BACKGROUND, {}).values():
-        background.stop()  # kills what an interrupted or failed session left running
-
-
-@pytest.fixture
-def background(request: pytest.FixtureRequest) -> Any:
-    """What the requesting module's start() returned when collection ended (started now where
-    it was not: under pytest-xdist, in the worker the test runs in)."""
-    started = request.config.stash.setdefault(BACKGROUND, {})
-    if request.module.__name__ not in started:
-        started[request.module.__name__] = request.module.start()
-    return started[request.module.__name__]
 
 
 def case_name(path: Path) -> str:

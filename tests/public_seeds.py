@@ -98,27 +98,20 @@ def run_public_checks(
     out: Any = None,
     transport: str = "sandbox",
     replayed: bool = False,
-    probe_timeout: float | None = None,
 ) -> list[dict]:
     """Every public check of each case's items (None: every item of ``sections``) under every
     seed, as `make check --seed S` runs it; the failures, as data. With ``first_failure_only`` a
     case stops at its first failing check under a seed (enough to say it lost points).
     ``transport``: where the code runs (sandbox, or portable as `check` picks off Linux).
     ``replayed``: later cases replay the examples an earlier case passed under the same seed
-    (correct code only: a miss falls back to hypothesis in the same process).
-    ``probe_timeout``: seconds one probe (and one import) may take, instead of the policy's (a run
-    that shares the CPU with others at a low priority needs more: it asks about verdicts, not
-    speed)."""
+    (correct code only: a miss falls back to hypothesis in the same process)."""
     from grader import curriculum, errors, frameworks, replay, sources, verdicts
     from grader.policy import SandboxPolicy
     from grader.runner import TransportOpener, start_spawner
     from grader.shrinking import RUNNING, budget_body
     from grader.submission import Submission
 
-    policy = SandboxPolicy()
-    if probe_timeout is not None:
-        policy = SandboxPolicy(probe_timeout=probe_timeout, import_timeout=probe_timeout)
-    zygote = start_spawner(transport, policy)
+    zygote = start_spawner(transport, SandboxPolicy())
     import torch
     from hypothesis import Phase
     from hypothesis import settings as hsettings
@@ -217,19 +210,11 @@ def _replay(fn: Callable[..., Any], check_name: str, submission: Any) -> bool:
     return verdict
 
 
-def run(
-    seed_list: list[int],
-    sections: list[str],
-    *,
-    out: Any = sys.stdout,
-    probe_timeout: float | None = None,
-) -> list[dict]:
+def run(seed_list: list[int], sections: list[str], *, out: Any = sys.stdout) -> list[dict]:
     """The solutions and every variant of ``sections`` under every seed; the failures."""
     with tempfile.TemporaryDirectory(prefix="public-seeds-") as scratch:
         plan = cases(Path(scratch), sections)
-        return run_public_checks(
-            plan, seed_list, sections, out=out, replayed=True, probe_timeout=probe_timeout
-        )
+        return run_public_checks(plan, seed_list, sections, out=out, replayed=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -239,14 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=200, help="how many seeds in all")
     parser.add_argument("--offset", type=int, default=0, help="leave out the first K seeds")
     parser.add_argument("--sections", nargs="+", default=list(SECTIONS), choices=SECTIONS)
-    parser.add_argument(
-        "--probe-timeout",
-        type=float,
-        default=None,
-        help="seconds a probe or an import may take (default: the policy's; more for a niced run)",
-    )
     args = parser.parse_args(argv)
-    failures = run(seeds(args.seeds, args.offset), args.sections, probe_timeout=args.probe_timeout)
+    failures = run(seeds(args.seeds, args.offset), args.sections)
     return 1 if failures else 0
 
 
