@@ -205,7 +205,7 @@ def test_shares_follow_the_kernels_weight_of_each_niceness() -> None:
 def test_a_niced_graders_cgroups_weigh_as_its_niceness(niceness: int) -> None:
     """Does a grader started with `nice` give its submissions' cgroups the weight of its own
     niceness, and one at niceness 0 leave the default? The scheduler weighs a cgroup as a whole,
-    so without it `nice make grade` (or the suite's background seeds) took a full share."""
+    so without it `nice make grade` took a full share."""
     found = _in_subprocess(
         f"""
         import os

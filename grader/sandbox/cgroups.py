@@ -111,7 +111,7 @@ def bases() -> dict[str, str]:
 
 def shares_of_niceness(niceness: int) -> int:
     """cgroup v1 ``cpu.shares`` that weigh like one process at ``niceness`` (the kernel's own
-    table, to within a share: 1024 at 0, 15 at 19, at least 2)."""
+    table, to within a few shares: 1024 at 0, 15 at 19, at least 2)."""
     return max(2, round(NICE_0_SHARES / 1.25**niceness))
 
 
