@@ -252,8 +252,20 @@ def _encode_tensor(t: Any, path: str, max_tensor_bytes: int) -> bytes:
     flat = flat.contiguous()
     shape = tuple(flat.shape)
     header = b"X" + bytes((code, len(shape))) + struct.pack(f">{len(shape)}QQ", *shape, nbytes)
-    raw = ctypes.string_at(flat.data_ptr(), nbytes) if nbytes else b""
-    return header + raw
+    return header + (_raw_bytes(flat, torch) if nbytes else b"")
+
+
+def _raw_bytes(flat: Any, torch: Any) -> bytes:
+    """A contiguous CPU tensor's bytes. Through numpy, not ``ctypes.string_at``: in the sandbox
+    child every ctypes call is an audit event the guard decides by walking the stack, and replies
+    carry thousands of tensors (tens of microseconds each, a tenth of a child's CPU). numpy has no
+    bfloat16: those go as the int16 of the same bits. ``ctypes`` only where numpy is missing."""
+    if flat.dtype is torch.bfloat16:
+        flat = flat.view(torch.int16)
+    try:
+        return flat.numpy().tobytes()
+    except (RuntimeError, TypeError):  # torch built or installed without numpy
+        return ctypes.string_at(flat.data_ptr(), flat.numel() * flat.element_size())
 
 
 _CODE_BY_DTYPE: dict[Any, int] = {}
