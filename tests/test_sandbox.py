@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import textwrap
 import time
 
 import pytest
@@ -493,3 +494,161 @@ def test_a_forged_torch_wrapper_is_tampering(zygote, code: str) -> None:
     finally:
         t.close()
     assert "torch.manual_seed" in raised.value.reason or "refused" in raised.value.reason
+
+
+# Code that makes the guard's audit hook call it while the hook decides about another action
+# (a str subclass's method, a __class__ property, a metaclass property, a dict key's __eq__).
+# Inside the hook that code once ran unwatched: it reached the hook's frames, marked its own code
+# as trusted, and the whole guard was off. Each vector records whether its code got a frame.
+_HOOK_VECTOR_PRELUDE = """
+import sys as _sys
+import torch as _torch
+
+_REACHED = []
+
+
+def _inside():
+    try:
+        _sys._getframe(0)
+        _REACHED.append(1)
+    except BaseException:
+        pass
+
+
+class _Text(str):
+    def rfind(self, *a, **k):
+        _inside()
+        return str.rfind(self, *a, **k)
+
+    def startswith(self, *a, **k):
+        _inside()
+        return str.startswith(self, *a, **k)
+
+    def split(self, *a, **k):
+        _inside()
+        return str.split(self, *a, **k)
+
+    def __str__(self):
+        _inside()
+        return str.__str__(self)
+
+    def __eq__(self, other):
+        _inside()
+        return str.__eq__(self, other)
+
+    __hash__ = str.__hash__
+
+
+def _attack():
+    try:
+{attack}
+    except BaseException:
+        pass
+
+
+_Solution = MLP
+
+
+class MLP(_Solution):
+    def forward(self, X):
+        _attack()
+        return super().forward(X) * 0 + float(len(_REACHED))
+"""
+
+HOOK_VECTORS = {
+    # the hook took a code object's file name apart with the string's own methods
+    "file name of compiled code": (
+        "        exec(compile('import sys\\nsys._getframe()', _Text('/tmp/s.py'), 'exec'), {})"
+    ),
+    # isinstance(target, ...) asks a non-matching object for its __class__
+    "__class__ property": (
+        "        class Liar:\n"
+        "            @property\n"
+        "            def __class__(self):\n"
+        "                _inside()\n"
+        "                return Liar\n"
+        "        object.__dict__['__class__'].__set__(Liar(), type('L2', (), {}))"
+    ),
+    # type.__getattribute__(cls, '__module__') finds a metaclass's property first
+    "metaclass __module__": (
+        "        class Meta(type):\n"
+        "            @property\n"
+        "            def __module__(cls):\n"
+        "                _inside()\n"
+        "                return 'torch'\n"
+        "        Odd = Meta('Odd', (), {})\n"
+        "        object.__dict__['__class__'].__set__(Odd(), type('O2', (), {}))"
+    ),
+    # str(name) of an import by a str subclass
+    "import name": "        __import__(_Text('colorsys'))",
+    # a class dict whose '__module__' key is a str subclass: its __eq__ runs in the lookup
+    "dict key __eq__": (
+        "        class Meta(type):\n"
+        "            @classmethod\n"
+        "            def __prepare__(mcs, name, bases):\n"
+        "                return {_Text('__module__'): 'modules'}\n"
+        "        class Odd(metaclass=Meta):\n"
+        "            pass\n"
+        "        object.__dict__['__class__'].__set__(Odd(), type('O3', (), {}))"
+    ),
+}
+
+
+@pytest.mark.parametrize("vector", sorted(HOOK_VECTORS))
+def test_code_the_hook_runs_by_mistake_gets_no_frame(zygote, vector: str) -> None:
+    """When an action makes the audit hook touch a student object whose methods are the student's,
+    does that code never reach a frame (nothing runs unwatched inside the hook)?"""
+    code = _HOOK_VECTOR_PRELUDE.replace("{attack}", HOOK_VECTORS[vector])
+    t = transport(zygote, code)
+    try:
+        output = call_mlp(t)["output"]
+        assert float(output.abs().sum()) == 0.0, f"{vector}: code run inside the hook got a frame"
+    finally:
+        t.close()
+
+
+TORCH_CLASS_CHANGES = {
+    # torch.nn.Parameter's metaclass is a Python class: swapping it would let the student answer
+    # isinstance and construction for every Parameter
+    "metaclass swap": (
+        "class Meta(type(torch.nn.Parameter)):\n"
+        "    def __instancecheck__(cls, obj):\n"
+        "        return True\n"
+        "torch.nn.Parameter.__class__ = Meta"
+    ),
+    # relabelling a torch class as the student's made its __bases__ the student's to change
+    "relabel then rebase": (
+        "import functools\n"
+        "def f():\n"
+        "    pass\n"
+        "f.__module__ = 'modules'\n"
+        "functools.update_wrapper(torch.nn.Tanh, f, assigned=('__module__',), updated=())\n"
+        "torch.nn.Tanh.__bases__ = (torch.nn.Module,)"
+    ),
+}
+
+
+@pytest.mark.parametrize("change", sorted(TORCH_CLASS_CHANGES))
+def test_a_torch_class_cannot_become_the_students(zygote, change: str) -> None:
+    """Is changing a torch class's metaclass, or renaming its module to the student's (and so
+    taking its bases), refused?"""
+    attempt = textwrap.indent(TORCH_CLASS_CHANGES[change], " " * 12)
+    code = f"""
+_Solution = MLP
+
+
+class MLP(_Solution):
+    def forward(self, X):
+        try:
+{attempt}
+            changed = 1.0
+        except RuntimeError as exc:
+            changed = 0.0 if "does not allow" in str(exc) else 2.0
+        return super().forward(X) * 0 + changed
+"""
+    t = transport(zygote, code)
+    try:
+        output = call_mlp(t)["output"]
+        assert float(output.abs().sum()) == 0.0, f"{change}: not refused ({output.flatten()[0]})"
+    finally:
+        t.close()

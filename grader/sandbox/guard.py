@@ -137,17 +137,6 @@ class Refused(RuntimeError):
     """What student code gets when it reaches for the grader's running state."""
 
 
-def refused(what: str, requester: Any = None) -> Refused:
-    where = ""
-    if requester is not None:
-        filename, function = _where(requester.f_code)
-        where = f" (asked by {function} in {filename})"
-    return Refused(
-        f"the grader's sandbox does not allow {what}{where} while your code runs "
-        "(it would let code read or change how the grader observes it)"
-    )
-
-
 def trusted_roots() -> tuple[str, ...]:
     """Folders whose code is the Python installation's, torch's or the grader's own."""
     import site
@@ -167,24 +156,86 @@ def trusted_roots() -> tuple[str, ...]:
     return (*roots, "<frozen ")
 
 
-def _where(code: types.CodeType) -> tuple[str, str]:
-    return (os.path.basename(code.co_filename), code.co_name)
+def _where(code: types.CodeType, _plain: Callable[[str], str] = str.__str__) -> tuple[str, str]:
+    """(file's base name, function name) of ``code``, as plain strings. A code object compiled by
+    student code may carry a ``str`` subclass as its file name, whose methods are the student's:
+    ``str.__str__`` copies it into a plain ``str`` without calling any of them."""
+    filename = _plain(code.co_filename)
+    return filename[filename.rfind("/") + 1 :], _plain(code.co_name)
+
+
+_KNOWN_TYPES: tuple[type, ...] = ()
+"""Every class that existed when ``remember_known_types`` last ran (in the zygote, before its
+forks): kept alive here, so that their ids stay theirs."""
+_KNOWN_TYPE_IDS: frozenset[int] = frozenset()
+
+
+def remember_known_types() -> None:
+    """Record every class that exists now (torch's, the standard library's, the grader's): none of
+    them is ever the student's, whatever its ``__module__`` says later."""
+    global _KNOWN_TYPES, _KNOWN_TYPE_IDS
+    seen: dict[int, type] = {}
+    pending: list[type] = [object]
+    while pending:
+        cls = pending.pop()
+        for sub in type.__subclasses__(cls):
+            if id(sub) not in seen:
+                seen[id(sub)] = sub
+                pending.append(sub)
+    seen[id(object)] = object
+    _KNOWN_TYPES = tuple(seen.values())
+    _KNOWN_TYPE_IDS = frozenset(seen)
 
 
 def make_audit_hook(
     roots: tuple[str, ...], student_modules: frozenset[str]
 ) -> Callable[[str, tuple[Any, ...]], None]:
-    """The hook. Everything it uses is bound here: nothing it reads can be changed from Python."""
+    """The hook. Everything it uses is bound here: nothing it reads can be changed from Python.
+
+    It never hands control to student code: it looks at objects only through C-level accessors
+    (``type(x) is``, ``issubclass`` on types, ``type``'s own ``__module__`` and ``__qualname__``
+    getters, ``str.__str__`` for strings that may be subclasses), never through ``isinstance``
+    (which asks the object for its ``__class__``), a metaclass's attributes or a string's methods.
+    And should some student code still run while it decides (a ``__eq__`` met in a dictionary
+    lookup), nothing watched is allowed to that code: only the hook's own ``sys._getframe`` and
+    ``f_code`` reads pass while it decides. (Without both, code run inside the hook once reached
+    its frames and marked itself trusted: the whole guard was off.)"""
     getframe = sys._getframe
     startswith = str.startswith
-    busy = [False]
+    plain = str.__str__
+    is_subclass = issubclass
+    where, refused_error = _where, Refused
+    idle, framing, deciding = 0, 1, 2
+    phase = [idle]
     trusted: dict[types.CodeType, bool] = {}
     watched = WATCHED
+    frame_events = FRAME_EVENTS
     frame_attributes = FRAME_ATTRIBUTES
+    refused_imports = REFUSED_IMPORTS
     returners = FRAME_RETURNERS
     safe_consumers = SAFE_FRAME_CONSUMERS
     safe_class_changes = SAFE_CLASS_CHANGES
-    function_type, type_type = types.FunctionType, type
+    pass_through = SETATTR_PASS_THROUGH
+    function_type, type_type, str_type = types.FunctionType, type, str
+    type_of, identity, length = type, id, len  # not looked up in builtins, which code can replace
+    module_of = type.__dict__["__module__"].__get__
+    qualname_of = type.__dict__["__qualname__"].__get__
+    if not _KNOWN_TYPE_IDS:
+        remember_known_types()
+    known_types = _KNOWN_TYPE_IDS
+
+    def refuse(what: str, requester: Any = None) -> Refused:
+        asked = ""
+        if requester is not None:
+            filename, function = where(requester.f_code)
+            asked = f" (asked by {function} in {filename})"
+        return refused_error(
+            f"the grader's sandbox does not allow {what}{asked} while your code runs "
+            "(it would let code read or change how the grader observes it)"
+        )
+
+    def text(value: Any) -> str:
+        return plain(value) if is_subclass(type_of(value), str_type) else "?"
 
     def is_trusted(code: types.CodeType) -> bool:
         known = trusted.get(code)
@@ -201,84 +252,120 @@ def make_audit_hook(
 
     def consumer(frame: Any) -> Any:
         """The first frame above the frame returners (the code that ends up with the frame)."""
-        while frame is not None and _where(frame.f_code) in returners and is_trusted(frame.f_code):
+        while frame is not None and where(frame.f_code) in returners and is_trusted(frame.f_code):
             frame = frame.f_back
         return frame
 
     def student_owned(kind: type) -> bool:
-        return type_type.__getattribute__(kind, "__module__") in student_modules
+        """A class the student's code made: not one that existed before it ran (whatever its
+        ``__module__`` says now), and defined in one of its sections."""
+        if identity(kind) in known_types:
+            return False
+        module = module_of(kind)
+        return type_of(module) is str_type and module in student_modules
 
-    def decide(event: str, args: tuple[Any, ...], requester: Any) -> None:
-        if event == "import":
-            name = str(args[0])
-            if name.split(".", 1)[0] in REFUSED_IMPORTS:
-                raise refused(f"importing {name}")
-            return
-        if event == "sys.addaudithook":
-            raise refused("another audit hook")
-        if not student_on_stack(requester):
-            return
+    def forbidden(event: str, args: tuple[Any, ...], requester: Any) -> str | None:
+        """What the event would let student code do to the grader's state, or None where it is
+        harmless whoever asks. Decided before the walk up the stack, which costs more."""
         if event == "object.__getattr__":
             if args[1] not in frame_attributes:
-                return
+                return None
             event = f"reading .{args[1]}"
         elif event in ("object.__setattr__", "object.__delattr__"):
             # Raised for the attributes that change behaviour: a function's __code__,
-            # __defaults__, __kwdefaults__; a class's __bases__ (and names); an object's __class__.
-            target, name = args[0], args[1]
-            if isinstance(target, function_type):
+            # __defaults__, __kwdefaults__; a class's __bases__, __class__ (its metaclass) and
+            # names; an object's __class__.
+            target, name = args[0], text(args[1])
+            if type_of(target) is function_type:
                 if not is_trusted(target.__code__):
-                    return  # the student's own function
-                what = f"{target.__qualname__}.{name}"
-            elif isinstance(target, type_type):
-                if name != "__bases__" or student_owned(target):
-                    return
-                what = f"{target.__qualname__}.__bases__"
-            elif name == "__class__":
-                setter = requester
-                while (
-                    setter is not None
-                    and _where(setter.f_code) in SETATTR_PASS_THROUGH
-                    and is_trusted(setter.f_code)
-                ):
-                    setter = setter.f_back
-                if student_owned(type(target)) or (
-                    setter is not None
-                    and is_trusted(setter.f_code)
-                    and _where(setter.f_code) in safe_class_changes
-                ):
-                    return
-                what = f"the class of a {type(target).__qualname__}"
-            else:
-                return
-            raise refused(f"changing {what}", requester)
+                    return None  # the student's own function
+                return f"changing {text(target.__qualname__)}.{name}"
+            if is_subclass(type_of(target), type_type):
+                if name == "__module__":
+                    # A class made since (a namedtuple, an enum) may be named after the student's
+                    # module; one that existed before may not become the student's.
+                    return (
+                        None
+                        if identity(target) not in known_types
+                        else f"changing {text(qualname_of(target))}.__module__"
+                    )
+                if name not in ("__bases__", "__class__") or student_owned(target):
+                    return None
+                return f"changing {text(qualname_of(target))}.{name}"
+            if name != "__class__":
+                return None
+            setter = requester
+            while (
+                setter is not None
+                and where(setter.f_code) in pass_through
+                and is_trusted(setter.f_code)
+            ):
+                setter = setter.f_back
+            if student_owned(type_of(target)) or (
+                setter is not None
+                and is_trusted(setter.f_code)
+                and where(setter.f_code) in safe_class_changes
+            ):
+                return None
+            return f"changing the class of a {text(qualname_of(type_of(target)))}"
         elif event == "compile":
-            filename = str(args[1]) if len(args) > 1 else ""
+            filename = text(args[1]) if length(args) > 1 else ""
             if not (startswith(filename, roots) and not is_trusted(requester.f_code)):
-                return
-            if _where(requester.f_code)[0].startswith("<frozen importlib"):
-                return
-            raise refused(f"compiling code under the file name {filename}", requester)
-        if event in FRAME_EVENTS or event.startswith("reading"):
+                return None
+            if where(requester.f_code)[0].startswith("<frozen importlib"):
+                return None
+            return f"compiling code under the file name {filename}"
+        if event in frame_events or event.startswith("reading"):
             taker = consumer(requester)
             if (
                 taker is not None
                 and is_trusted(taker.f_code)
-                and _where(taker.f_code) in safe_consumers
+                and where(taker.f_code) in safe_consumers
             ):
-                return
-        raise refused(event, requester)
+                return None
+        return event
+
+    def decide(event: str, args: tuple[Any, ...], requester: Any) -> None:
+        if event == "import":
+            name = text(args[0])
+            if name.split(".", 1)[0] in refused_imports:
+                raise refuse(f"importing {name}")
+            return
+        if event == "sys.addaudithook":
+            raise refuse("another audit hook")
+        what = forbidden(event, args, requester)
+        if what is not None and student_on_stack(requester):
+            raise refuse(what, requester)
 
     def hook(event: str, args: tuple[Any, ...]) -> None:
-        if busy[0] or (event not in watched and not startswith(event, "ctypes.")):
+        now = phase[0]
+        if now:
+            # Raised while the hook itself works: its own sys._getframe (framing) and its reads
+            # of frames' f_code (deciding) pass. Anything else watched comes from code the hook
+            # did not mean to run: refused, whoever it is.
+            if now == framing:
+                return
+            if event == "object.__getattr__" and (
+                args[1] == "f_code" or args[1] not in frame_attributes
+            ):
+                return
+            if event not in watched and not startswith(event, "ctypes."):
+                return
+            raise refused_error(
+                f"the grader's sandbox does not allow {event} from code run while it checks "
+                "another action"
+            )
+        if event not in watched and not startswith(event, "ctypes."):
             return
         if event == "object.__getattr__" and args[1] not in frame_attributes:
             return
-        busy[0] = True
+        phase[0] = framing
         try:
-            decide(event, args, getframe(1))
+            requester = getframe(1)
+            phase[0] = deciding
+            decide(event, args, requester)
         finally:
-            busy[0] = False
+            phase[0] = idle
 
     return hook
 

@@ -157,6 +157,7 @@ def prepare() -> tuple[_State, list[str]]:
     state.snapshot = guard.snapshot(
         [m for n, m in sys.modules.items() if (n == "grader" or n.startswith("grader.")) and m]
     )
+    guard.remember_known_types()  # none of these classes is ever the student's
     state.guard_config = {
         "trusted_roots": list(guard.trusted_roots()),
         "sections": list(curriculum.SECTIONS),
@@ -186,6 +187,7 @@ def _warm(names: list[str]) -> None:
             guard.warm_optimizers()
         except Exception:
             pass
+        guard.remember_known_types()  # torch._dynamo's classes are not the student's either
 
 
 class _State:
