@@ -30,7 +30,11 @@ three places, and nowhere else:
     hook that refuses frames, the object graph, ``ctypes``, building code or functions, tracing and
     further hooks while student code is on the stack; a tamper check that fails the check when the
     student's code replaced part of torch, Python or the grader; and a seccomp filter refusing
-    signal handlers, threads and new processes (code running beside the probe). Where a (c) fact
+    signal handlers, threads and new processes (code running beside the probe). Reads back to the
+    host are counted by a sealed torch function mode (``grader.sandbox.observers``): its record
+    lives in a generator's frame, torch's mode stack does not show it to Python, and switching
+    torch's function handling off is refused while it watches; computation torch's function
+    handling never sees (TorchScript, compiled code) stays out of its sight. Where a (c) fact
     could still be forged by code that knows the probe's internals (the grader-owned hooks and
     counters it would have to find), forging costs more than writing the correct code, and the
     check notices when the observer saw nothing at all (no module call recorded, no product seen).

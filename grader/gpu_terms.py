@@ -7,7 +7,32 @@ from typing import Any
 
 import torch
 
-HOST_READS = {"item", "tolist", "numpy", "cpu", "__float__", "__int__", "__bool__", "__index__"}
+HOST_READS = {
+    "item",
+    "tolist",
+    "numpy",
+    "cpu",
+    "__float__",
+    "__int__",
+    "__bool__",
+    "__index__",
+    "__complex__",
+    # Other ways to the values on the host: each waits for the device as much as .item() does.
+    "_local_scalar_dense",  # torch.ops.aten's .item()
+    "untyped_storage",
+    "storage",
+    "_typed_storage",
+    "__array__",
+    "__dlpack__",
+    "__reduce_ex__",
+    "__repr__",
+    "__str__",
+    "__format__",
+    "equal",
+    "allclose",
+    "is_nonzero",
+    "__contains__",
+}
 # Constructors that copy their data through the host: given device tensors (torch.tensor of a list
 # of 0-d norms), they read each one back, inside PyTorch's C++, one read per tensor.
 COPYING_CONSTRUCTORS = {"tensor", "as_tensor", "asarray", "new_tensor"}

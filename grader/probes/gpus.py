@@ -3,22 +3,24 @@
 Machines that grade usually have no GPU, or one: ``simulated`` makes ``torch.cuda`` report any number
 of devices for the duration of one student call (``torch.device("cuda:3")`` can be built without
 CUDA), and restores it afterwards. ``norms`` watches every torch call the student makes with a
-``TorchFunctionMode`` to count reads back to the host.
+``TorchFunctionMode`` to count reads back to the host, sealed (``grader.sandbox.observers``) so the
+student's code can neither reach it nor switch it off.
 """
 
 from __future__ import annotations
 
+import os
 import types
 from collections.abc import Iterator
 from typing import Any
 
 import torch
 from torch import nn
-from torch.overrides import TorchFunctionMode
 
 from grader import specs
 from grader.gpu_terms import COPYING_CONSTRUCTORS, HOST_READS, render
 from grader.probes import ProbeContext, probe
+from grader.sandbox import observers
 from grader.schema import TENSOR, ListOf, Optional, TupleOf
 
 SECTION = "gpus"
@@ -133,43 +135,60 @@ def _targets_cpu(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
     return False
 
 
-class TransferCounter(TorchFunctionMode):
-    """Counts reads back to the host of tensors that derive from a product of A[i] and B[i].
+_TORCH_FILES = os.path.join(os.path.dirname(os.path.abspath(torch.__file__)), "")
+_C_LEVEL = (
+    types.BuiltinFunctionType,
+    types.MethodDescriptorType,
+    types.WrapperDescriptorType,
+    types.MethodWrapperType,
+    types.ClassMethodDescriptorType,
+)
+
+
+def _torch_own(func: Any) -> bool:
+    """A function of torch's (C, or Python under torch's folder): its name is torch's to give."""
+    if type(func) in _C_LEVEL or type(func) in (torch._ops.OpOverload, torch._ops.OpOverloadPacket):
+        return True
+    code = getattr(func, "__code__", None) if type(func) is types.FunctionType else None
+    return code is not None and code.co_filename.startswith(_TORCH_FILES)
+
+
+def count_transfers(
+    record: dict[str, Any], func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[bool, bool]:
+    """The transfer counter's rule for one torch call (run by the sealed observer, which owns
+    ``record``): counts reads back to the host of tensors that derive from a product of A[i] and
+    B[i], and the matrix products themselves.
 
     A tensor derives from a product if a matrix product made it, or a call with such a tensor among
-    its inputs. Moving the inputs A and B themselves is not counted. Also records the devices on
-    which derived tensors were computed (reads back to the host aside).
-    """
+    its inputs. Moving the inputs A and B themselves is not counted. Returns (track the result,
+    this call read back to the host)."""
+    derived_ids = record.setdefault("derived", {})  # id -> tensor (kept alive: ids stay unique)
+    reads = record.setdefault("reads", [])
+    record.setdefault("computed_on", set())
+    record.setdefault("products", 0)
+    own = _torch_own(func)
+    name = func.__name__ if own else ""
+    inputs = list(_tensors(args)) + list(_tensors(kwargs))
+    derived = [t for t in inputs if id(t) in derived_ids]
+    read = name in HOST_READS or (name == "to" and _targets_cpu(args, kwargs))
+    if derived and read:
+        reads.append(f"{name[2:-2]}(...)" if name.startswith("__") else f".{name}()")
+    elif derived and name in COPYING_CONSTRUCTORS:
+        reads.extend([f"torch.{name}([...])"] * len(derived))
+        read = True
+    if name in PRODUCTS:
+        record["products"] += 1
+    return bool(name in PRODUCTS or derived), read
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.derived: dict[int, torch.Tensor] = {}  # id -> tensor (kept alive: ids stay unique)
-        self.reads: list[str] = []
-        self.computed_on: set[str] = set()
-        self.products = 0
-        """Matrix products seen: the contract's n products; 0 means the computation went past
-        the counter (outside torch, or with torch's function hooks switched off)."""
 
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        name = getattr(func, "__name__", "")
-        inputs = list(_tensors(args)) + list(_tensors(kwargs))
-        derived = [t for t in inputs if id(t) in self.derived]
-        read = name in HOST_READS or (name == "to" and _targets_cpu(args, kwargs))
-        if derived and read:
-            self.reads.append(f"{name[2:-2]}(...)" if name.startswith("__") else f".{name}()")
-        elif derived and name in COPYING_CONSTRUCTORS:
-            self.reads += [f"torch.{name}([...])"] * len(derived)
-            read = True
-        if name in PRODUCTS:
-            self.products += 1
-        result = func(*args, **kwargs)
-        if name in PRODUCTS or derived:
-            for t in _tensors(result):
-                self.derived[id(t)] = t
-                if not read:
-                    self.computed_on.add(t.device.type)
-        return result
+def track_transfers(record: dict[str, Any], result: Any, read: bool) -> None:
+    """After a call ``count_transfers`` tracked: its tensors derive from a product; where they
+    were computed (reads back to the host aside)."""
+    for t in _tensors(result):
+        record["derived"][id(t)] = t
+        if not read:
+            record["computed_on"].add(t.device.type)
 
 
 @probe(
@@ -187,17 +206,20 @@ def norms(ctx: ProbeContext, A: torch.Tensor, B: torch.Tensor) -> dict[str, Any]
     """norms_on_device(A, B, device) with A, B on the CPU and the session's device."""
     fn = ctx.definition(SECTION, "norms_on_device")
     device = torch.device(ctx.device)
-    counter = TransferCounter()
-    with counter:
+    counter = observers.mode_class()()
+    with observers.sealed(counter, count_transfers, track_transfers) as record:
         result = ctx.run(f'norms_on_device(A, B, torch.device("{ctx.device}"))', fn, A, B, device)
     tensor = type(result) is torch.Tensor
+    reads = record.get("reads", [])
+    # The observer itself was tampered with: nothing it saw can be trusted, and the check fails.
+    reads += [f"unwatched ({what})" for what in record["tampered"]]
     return {
         "result": result.detach() if tensor else None,
         "returned": type(result).__name__,
         "device": str(result.device) if tensor else "",
-        "reads": counter.reads,
-        "computed_on": sorted(counter.computed_on),
-        "products": counter.products,
+        "reads": reads,
+        "computed_on": sorted(record.get("computed_on", ())),
+        "products": record.get("products", 0),
     }
 
 

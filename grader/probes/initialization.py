@@ -13,6 +13,7 @@ from torch import nn
 
 from grader import specs
 from grader.probes import ProbeContext, probe
+from grader.sandbox import observers
 from grader.schema import TENSOR, ListOf, Optional, TupleOf
 
 SECTION = "initialization"
@@ -205,28 +206,10 @@ INITIALISERS = (
 """nn.init's functions that compute a bound or a std from the fans: what "by hand" leaves out."""
 
 
-def watched_initialisers(module: Any, used: list[str]) -> list[tuple[Any, str, Any]]:
-    """For ``ctx.replacing``: a call of one of nn.init's ``INITIALISERS`` appends its name to
-    ``used``, whether looked up in ``nn.init`` at call time or imported into the student's
-    ``module``."""
-    originals = {name: getattr(nn.init, name) for name in INITIALISERS if hasattr(nn.init, name)}
-
-    def watch(name: str, original: Any) -> Any:
-        @functools.wraps(original)
-        def watched(*args: Any, **kwargs: Any) -> Any:
-            used.append(f"nn.init.{name}")
-            return original(*args, **kwargs)
-
-        return watched
-
-    wrapped = {name: watch(name, fn) for name, fn in originals.items()}
-    replacements: list[tuple[Any, str, Any]] = [(nn.init, n, fn) for n, fn in wrapped.items()]
-    if module is not None:
-        for key, value in list(vars(module).items()):
-            for name, original in originals.items():
-                if value is original:
-                    replacements.append((module, key, wrapped[name]))
-    return replacements
+for _name in INITIALISERS:
+    if hasattr(nn.init, _name):
+        # Replaced in the zygote, before any student code: every reference to them is watched.
+        observers.watch(f"nn.init.{_name}", getattr(nn.init, _name))
 
 
 @probe("initialization.by_hand", returns=ListOf(str))
@@ -237,9 +220,9 @@ def by_hand(ctx: ProbeContext, item: str, cases: list[dict[str, Any]]) -> list[s
     used: list[str] = []
     if fn in [getattr(nn.init, name, None) for name in INITIALISERS]:
         used.append(f"nn.init.{getattr(fn, '__name__', item)}")  # the name is nn.init's own
-    with ctx.replacing(watched_initialisers(ctx.sections.get(SECTION), used)):
+    with observers.recording() as called:
         for case in cases:
             t = torch.empty(tuple(case["shape"]), device=ctx.device)
             kwargs = _kwargs(case["kwargs"])
             ctx.run(_call_text(item, case["shape"], kwargs), fn, t, **kwargs)
-    return sorted(set(used))
+    return sorted(set(used + called))

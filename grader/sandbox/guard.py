@@ -118,6 +118,8 @@ SAFE_FRAME_CONSUMERS = frozenset(
         # torch.cuda queues its lazy seeding with the formatted stack (text, for an error
         # message): torch.manual_seed in honest code, on a machine with or without CUDA.
         ("__init__.py", "_lazy_call"),
+        # The sealed observer checks which code sent it a message (grader.sandbox.observers).
+        ("observers.py", "callers"),
     }
 )
 # Library code that changes the class of an object of its own kind (a LazyLinear becomes a

@@ -147,9 +147,10 @@ def prepare() -> tuple[_State, list[str]]:
 
     torch.set_num_threads(1)
     from grader import curriculum, probes
-    from grader.sandbox import child, containment, guard, seccomp  # noqa: F401  (for the child)
+    from grader.sandbox import child, containment, guard, observers, seccomp  # noqa: F401
 
     probes.import_all()
+    observers.install()  # before student code can hold torch's mode-stack functions
     guard.warm_up()  # before the snapshot: nothing it does may look like tampering
     state = _State(containment.read_paths_for_python())
     # Taken once here, inherited by every child: the namespaces as they are before any student
