@@ -225,4 +225,4 @@ def by_hand(ctx: ProbeContext, item: str, cases: list[dict[str, Any]]) -> list[s
             t = torch.empty(tuple(case["shape"]), device=ctx.device)
             kwargs = _kwargs(case["kwargs"])
             ctx.run(_call_text(item, case["shape"], kwargs), fn, t, **kwargs)
-    return sorted(set(used + called))
+    return sorted(set(used) | {key for key in called if key.startswith("nn.init.")})

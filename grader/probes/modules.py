@@ -10,6 +10,7 @@ from torch import nn
 from grader import specs
 from grader.probes import ProbeContext, probe
 from grader.probes.common import PARAMETER, parameter_report
+from grader.sandbox import observers
 from grader.schema import TENSOR, ListOf, Optional, TupleOf
 
 SECTION = "modules"
@@ -130,18 +131,10 @@ def _identity_report(
     }
 
 
-def _containers_made(made: list[str]) -> list[tuple[Any, str, Any]]:
-    """For ``ctx.replacing``: every nn.Sequential or nn.ModuleList built inside (a subclass's too:
-    its __init__ calls theirs) appends its class name to ``made``."""
-
-    def watch(cls: type, original: Any) -> Any:
-        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-            made.append(f"nn.{cls.__name__}")
-            original(self, *args, **kwargs)
-
-        return __init__
-
-    return [(cls, "__init__", watch(cls, cls.__dict__["__init__"])) for cls in CONTAINERS]
+for _container in CONTAINERS:
+    # Replaced in the zygote, before any student code (a subclass's __init__ calls theirs).
+    observers.watch(f"nn.{_container.__name__}", _container.__dict__["__init__"], _container)
+CONTAINER_KEYS = frozenset(f"nn.{c.__name__}" for c in CONTAINERS)
 
 
 @probe(
@@ -158,13 +151,12 @@ def sequential(
 ) -> dict[str, Any]:
     """Build the stack around MySequential, run it in eval mode; optionally take one SGD step.
     ``containers``: the nn.Sequential / nn.ModuleList classes MySequential built (or is)."""
-    made: list[str] = []
-    with ctx.replacing(_containers_made(made)):
+    with observers.recording() as called:
         net, registry = _build_stack(ctx, stack, "MySequential")
         ctx.run("MySequential.eval()", net.eval)
         report = _identity_report(ctx, "MySequential", net, registry)
         y = ctx.run("MySequential.forward", net, X)
-    report["containers"] = sorted(set(made))
+    report["containers"] = sorted(set(called) & CONTAINER_KEYS)
     report["output"] = as_tensor(ctx, "MySequential.forward", y)
     report["updated"] = None
     if lr:

@@ -26,7 +26,8 @@ after containment and before the first student line, each layer proven by a cana
 
 Frames also reach Python through signal handlers and other threads; the seccomp filter
 (``grader.sandbox.seccomp``) refuses installing handlers and starting threads, and Landlock keeps
-``/proc/self/mem`` unreadable. What remains possible, and why it is not enough to change a grade,
+``/proc/self/mem`` unreadable. torch's frame evaluation callback (torch._dynamo's, which hands Python
+every frame about to run with no audit event) is refused by ``grader.sandbox.observers``. What remains possible, and why it is not enough to change a grade,
 is in ``grader/boundary.py``.
 """
 
@@ -717,6 +718,11 @@ HOOK_CANARIES = {
     "torch.nn.Linear(2, 2).weight.__class__ = T",
     "importing the grader": "import grader",
     "traceback.format_stack": "import traceback\ntraceback.format_stack()",
+    # grader.sandbox.observers: frames handed to Python by torch's frame evaluation callback, and
+    # code compiled where no torch function mode sees it.
+    "torch's frame evaluation callback": "import torch\n"
+    "torch._C._dynamo.eval_frame.set_eval_frame(print)",
+    "compiling TorchScript": "import torch\ntorch.jit.CompilationUnit('def f(x: int) -> int:\\n    return x\\n')",
 }
 HONEST_CANARIES = (
     "import collections\ncollections.namedtuple('Point', 'x y')",

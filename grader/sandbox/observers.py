@@ -25,7 +25,8 @@ was a forgeable observer: student code cleared its ``reads`` through
   sealed call, tensor subclasses behave as plain tensors).
 
 - **Watched functions are watched wherever they are held.** ``initialization.by_hand`` records
-  calls of nn.init's initialisers. Wrapping them only while the probe ran left every reference
+  calls of nn.init's initialisers, ``modules.sequential`` those of nn.Sequential's and
+  nn.ModuleList's ``__init__``. Wrapping them only while the probe ran left every reference
   taken earlier unwatched (a list kept at import time, the wrapper's ``__wrapped__``), and the
   record sat in the wrapper's closure, which student code emptied (both reproduced). ``watch``ed
   functions are replaced in the zygote, before any student code, in every module that holds them;
@@ -42,6 +43,8 @@ import sys
 import types
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from grader.sandbox.guard import Refused
 
 _SEND: Callable[[Any], Any] | None = None
 """The keeper's ``send`` (one keeper per process, made by ``install``)."""
@@ -63,22 +66,65 @@ _WATCHED_CALLS: dict[str, Callable[..., Any]] = {}
 was asked for (``watch``); replaced everywhere Python holds it by ``install``."""
 
 
-def watch(key: str, function: Callable[..., Any]) -> None:
+_WATCHED_METHODS: dict[str, tuple[type, str]] = {}
+"""Of those, the ones that are a class's method: key -> (class, attribute), set on the class."""
+
+
+def watch(key: str, function: Callable[..., Any], owner: type | None = None) -> None:
     """Ask that calls of ``function`` be recorded as ``key`` (by probe modules, at import, before
-    ``install``). The function is replaced before any student code runs, so no reference student
-    code can hold (kept at import, a watcher's ``__wrapped__``) calls it unrecorded."""
+    ``install``); ``owner``: the class whose method it is. The function is replaced before any
+    student code runs, so no reference student code can hold (kept at import, a watcher's
+    ``__wrapped__``) calls it unrecorded."""
     _WATCHED_CALLS.setdefault(key, function)
+    if owner is not None:
+        _WATCHED_METHODS.setdefault(key, (owner, function.__name__))
 
 
-class ObserverRefused(RuntimeError):
-    """What student code gets when it reaches for a sealed observer."""
+class ObserverRefused(Refused):
+    """What student code gets when it reaches for a sealed observer or out of its sight."""
 
 
-def _refusal(what: str) -> ObserverRefused:
+def _refusal(what: str, watching: bool = True) -> ObserverRefused:
+    if not watching:
+        return ObserverRefused(f"the grader's sandbox does not allow {what}")
     return ObserverRefused(
         f"the grader's sandbox does not allow {what} while it watches your torch calls "
         "(it would hide calls from the grader)"
     )
+
+
+# torch._C._dynamo.eval_frame's hooks that call Python for every frame about to run, handing it
+# the frame (f_locals, f_back): stack walking no audit event sees. torch itself only ever passes
+# None/False/True outside compilation (torch._dynamo.disable, optimizers), and nothing compiles in
+# the sandbox (``OUT_OF_SIGHT``).
+FRAME_HOOKS = ("set_eval_frame", "set_bytecode_debugger_callback")
+
+# Entry points of TorchScript and torch.compile: code they compile runs where no torch function
+# mode sees it. In the sandbox, script/trace/compile hand back what they were given (it runs as
+# the Python it is, watched, as with PYTORCH_JIT=0), and loading or compiling TorchScript from
+# source or bytes is refused.
+PASS_THROUGH = {
+    "torch.jit._script.script": lambda obj, *args, **kwargs: obj,
+    "torch.jit._trace.trace": lambda func, *args, **kwargs: func,
+    "torch.jit._trace.trace_module": lambda mod, *args, **kwargs: mod,
+    "torch.compile": lambda model=None, **kwargs: model if model is not None else lambda m: m,
+}
+REFUSED_TORCHSCRIPT = (
+    "CompilationUnit",
+    "_create_function_from_trace",
+    "_create_function_from_trace_with_dict",
+    "_import_ir_module_from_package",
+    "_jit_script_class_compile",
+    "_jit_script_compile",
+    "_jit_script_compile_overload",
+    "_jit_script_interface_compile",
+    "_jit_trace_graph",
+    "_jit_trace_module",
+    "_load_for_lite_interpreter",
+    "_load_for_lite_interpreter_from_buffer",
+    "import_ir_module",
+    "import_ir_module_from_buffer",
+)
 
 
 Classify = Callable[[dict[str, Any], Any, tuple[Any, ...], dict[str, Any]], tuple[bool, bool]]
@@ -139,6 +185,13 @@ def _keeper(
         return found
 
     def gate(name: str, args: tuple[Any, ...]) -> Any:
+        if name in FRAME_HOOKS:
+            if not (args and (args[0] is None or args[0] is True or args[0] is False)):
+                raise _refusal(
+                    f"{name} with a callback (it hands Python every frame, the grader's too)",
+                    watching=False,
+                )
+            return originals[name](*args)
         if not sealed:
             if name == "DisableTorchFunction.__enter__":
                 disabled[id(args[0])] = get_state()
@@ -340,7 +393,18 @@ def install() -> None:
     gates["DisableTorchFunction"] = _disable_class(send)
     _SEND = send
     replacements = [(originals[name], gates[name]) for name in GATED]
-    replacements += [(f, _make_watcher(key, f, send)) for key, f in _WATCHED_CALLS.items()]
+    eval_frame = torch._C._dynamo.eval_frame
+    for name in FRAME_HOOKS:
+        originals[name] = getattr(eval_frame, name)
+        replacements.append((originals[name], _make_gate(name, send)))
+    replacements += _out_of_sight(torch)
+    for key, function in _WATCHED_CALLS.items():
+        watcher = _make_watcher(key, function, send)
+        if key in _WATCHED_METHODS:
+            owner, attribute = _WATCHED_METHODS[key]
+            setattr(owner, attribute, watcher)  # a subclass's super().__init__ finds it too
+        else:
+            replacements.append((function, watcher))
     # Wherever a module holds an original (torch._C, and modules that imported it), put the gate.
     namespaces = {id(vars(m)) for m in list(sys.modules.values()) if m is not None}
     for original, replacement in replacements:
@@ -349,6 +413,33 @@ def install() -> None:
                 for key, value in list(holder.items()):
                     if value is original:
                         holder[key] = replacement
+
+
+def _out_of_sight(torch: Any) -> list[tuple[Any, Any]]:
+    """(original, stand-in) for TorchScript's and torch.compile's entry points."""
+    import importlib
+
+    pairs: list[tuple[Any, Any]] = []
+    for path, stand_in in PASS_THROUGH.items():
+        module_name, name = path.rsplit(".", 1)
+        original = getattr(importlib.import_module(module_name), name, None)
+        if original is not None:
+            stand_in.__name__ = stand_in.__qualname__ = name
+            pairs.append((original, stand_in))
+    for name in REFUSED_TORCHSCRIPT:
+        original = getattr(torch._C, name, None)
+        if original is not None:
+            pairs.append((original, _refuser(f"TorchScript ({name})")))
+    return pairs
+
+
+def _refuser(what: str) -> Callable[..., Any]:
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise _refusal(
+            f"{what}: code it compiles runs where the grader cannot watch it", watching=False
+        )
+
+    return refused
 
 
 def _make_watcher(
