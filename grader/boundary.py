@@ -33,8 +33,11 @@ three places, and nowhere else:
     signal handlers, threads and new processes (code running beside the probe). Reads back to the
     host are counted by a sealed torch function mode (``grader.sandbox.observers``): its record
     lives in a generator's frame, torch's mode stack does not show it to Python, and switching
-    torch's function handling off is refused while it watches; computation torch's function
-    handling never sees (TorchScript, compiled code) stays out of its sight. Where a (c) fact
+    torch's function handling off is refused while it watches. Code torch's function handling
+    would not see is not compiled in the sandbox (torch.jit.script/trace and torch.compile hand
+    back what they were given; compiling or loading TorchScript and torch's frame evaluation
+    callback are refused). nn.init's initialisers and the containers' ``__init__`` are watched
+    the same way, replaced in the zygote before any student code could keep a reference. Where a (c) fact
     could still be forged by code that knows the probe's internals (the grader-owned hooks and
     counters it would have to find), forging costs more than writing the correct code, and the
     check notices when the observer saw nothing at all (no module call recorded, no product seen).

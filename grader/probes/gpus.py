@@ -179,6 +179,14 @@ def count_transfers(
         read = True
     if name in PRODUCTS:
         record["products"] += 1
+    if derived and not read:
+        # Written into another tensor (out[i] = norm, buf.copy_(norm), out=buf): that tensor
+        # now holds values from a product too, and reading it back counts.
+        targets = [kwargs.get("out")]
+        if name == "__setitem__" or (name.endswith("_") and not name.startswith("_")):
+            targets.append(args[0] if args else None)
+        for target in _tensors(targets):
+            derived_ids[id(target)] = target
     return bool(name in PRODUCTS or derived), read
 
 

@@ -32,8 +32,12 @@ was a forgeable observer: student code cleared its ``reads`` through
   functions are replaced in the zygote, before any student code, in every module that holds them;
   the originals and the records live in the keeper.
 
-What stays out of sight is computation torch's function handling never sees: TorchScript and
-compiled code (``grader/boundary.py``).
+- **Nothing runs out of its sight.** Code compiled by TorchScript or torch.compile runs where no
+  torch function mode sees it, and torch._dynamo's frame evaluation callback hands Python every
+  frame (arguments included) with no audit event: both were ways past the counter (reproduced).
+  In the sandbox script/trace/compile hand back what they were given, compiling or loading
+  TorchScript is refused, and the callback may only be switched off. ``torch._C._to_dlpack``
+  exports a tensor's memory with no torch function call: its gate makes one first.
 """
 
 from __future__ import annotations
@@ -98,6 +102,11 @@ def _refusal(what: str, watching: bool = True) -> ObserverRefused:
 # None/False/True outside compilation (torch._dynamo.disable, optimizers), and nothing compiles in
 # the sandbox (``OUT_OF_SIGHT``).
 FRAME_HOOKS = ("set_eval_frame", "set_bytecode_debugger_callback")
+
+# torch's C-level DLPack export: a capsule of a tensor's memory, made with no torch function call
+# (torch.from_dlpack of it is a fresh tensor, read back unseen). Its gate first makes a call the
+# transfer counter sees (Tensor.__dlpack_device__).
+EXPORTS = ("_to_dlpack", "_to_dlpack_versioned")
 
 # Entry points of TorchScript and torch.compile: code they compile runs where no torch function
 # mode sees it. In the sandbox, script/trace/compile hand back what they were given (it runs as
@@ -184,7 +193,9 @@ def _keeper(
             frame = frame.f_back
         return found
 
-    def gate(name: str, args: tuple[Any, ...]) -> Any:
+    def gate(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if name in EXPORTS:
+            return originals[name](*args, **kwargs)
         if name in FRAME_HOOKS:
             if not (args and (args[0] is None or args[0] is True or args[0] is False)):
                 raise _refusal(
@@ -248,7 +259,7 @@ def _keeper(
         try:
             kind = message[0]
             if kind == "gate":
-                value = gate(message[1], message[2])
+                value = gate(message[1], message[2], message[3] if len(message) > 3 else {})
             else:
                 sent_by = callers(1)
                 if not sent_by or sent_by[0] is not codes.get(kind):
@@ -326,8 +337,12 @@ def _observe(self: Any, func: Any, types: Any, args: Any, kwargs: Any, _send: An
 
 
 def _make_gate(name: str, send: Callable[[Any], Any]) -> Callable[..., Any]:
-    def gate(*args: Any) -> Any:
-        ok, value = send(("gate", name, args))
+    from torch import Tensor
+
+    def gate(*args: Any, **kwargs: Any) -> Any:
+        if name in EXPORTS and args and isinstance(args[0], Tensor):
+            Tensor.__dlpack_device__(args[0])  # a call torch function modes see: the read
+        ok, value = send(("gate", name, args, kwargs))
         if ok:
             return value
         raise value
@@ -394,9 +409,11 @@ def install() -> None:
     _SEND = send
     replacements = [(originals[name], gates[name]) for name in GATED]
     eval_frame = torch._C._dynamo.eval_frame
-    for name in FRAME_HOOKS:
-        originals[name] = getattr(eval_frame, name)
-        replacements.append((originals[name], _make_gate(name, send)))
+    for owner, names in ((eval_frame, FRAME_HOOKS), (torch._C, EXPORTS)):
+        for name in names:
+            if hasattr(owner, name):
+                originals[name] = getattr(owner, name)
+                replacements.append((originals[name], _make_gate(name, send)))
     replacements += _out_of_sight(torch)
     for key, function in _WATCHED_CALLS.items():
         watcher = _make_watcher(key, function, send)
