@@ -135,6 +135,7 @@ for _container in CONTAINERS:
     # Replaced in the zygote, before any student code (a subclass's __init__ calls theirs).
     observers.watch(f"nn.{_container.__name__}", _container.__dict__["__init__"], _container)
 CONTAINER_KEYS = frozenset(f"nn.{c.__name__}" for c in CONTAINERS)
+_MRO_OF = type.__dict__["__mro__"].__get__
 
 
 @probe(
@@ -156,7 +157,10 @@ def sequential(
         ctx.run("MySequential.eval()", net.eval)
         report = _identity_report(ctx, "MySequential", net, registry)
         y = ctx.run("MySequential.forward", net, X)
-    report["containers"] = sorted(set(called) & CONTAINER_KEYS)
+    # Also by inheritance (a subclass that never calls their __init__): the class's real MRO, read
+    # past any metaclass (type's own descriptor), not what an attribute lookup would say.
+    inherited = {f"nn.{c.__name__}" for c in CONTAINERS if c in _MRO_OF(type(net))}
+    report["containers"] = sorted((set(called) & CONTAINER_KEYS) | inherited)
     report["output"] = as_tensor(ctx, "MySequential.forward", y)
     report["updated"] = None
     if lr:

@@ -357,8 +357,6 @@ def install() -> None:
     global _SEND
     if _SEND is not None:
         return
-    import gc
-
     import torch
     from torch import overrides
     from torch._C import _TorchFunctionState
@@ -422,14 +420,18 @@ def install() -> None:
             setattr(owner, attribute, watcher)  # a subclass's super().__init__ finds it too
         else:
             replacements.append((function, watcher))
-    # Wherever a module holds an original (torch._C, and modules that imported it), put the gate.
-    namespaces = {id(vars(m)) for m in list(sys.modules.values()) if m is not None}
-    for original, replacement in replacements:
-        for holder in gc.get_referrers(original):
-            if type(holder) is dict and id(holder) in namespaces:
-                for key, value in list(holder.items()):
-                    if value is original:
-                        holder[key] = replacement
+    # Wherever a module holds an original (torch._C, and modules that imported it), put the gate:
+    # one pass over the modules' namespaces (gc.get_referrers per original walked every object,
+    # over a second of the zygote's start-up for the 40 or so originals).
+    by_id = {id(original): (original, replacement) for original, replacement in replacements}
+    for module in list(sys.modules.values()):
+        namespace = getattr(module, "__dict__", None)
+        if type(namespace) is not dict:
+            continue
+        for key, value in list(namespace.items()):
+            found = by_id.get(id(value))
+            if found is not None and found[0] is value:
+                namespace[key] = found[1]
 
 
 def _out_of_sight(torch: Any) -> list[tuple[Any, Any]]:
