@@ -31,7 +31,7 @@ three places, and nowhere else:
     further hooks while student code is on the stack; a tamper check that fails the check when the
     student's code replaced part of torch, Python or the grader; and a seccomp filter refusing
     signal handlers, threads and new processes (code running beside the probe). Reads back to the
-    host are counted by a sealed torch function mode (``grader.sandbox.observers``): its record
+    host are counted by a sealed torch function mode (``grader.observers``): its record
     lives in a generator's frame, torch's mode stack does not show it to Python, and switching
     torch's function handling off is refused while it watches. Code torch's function handling
     would not see is not compiled in the sandbox (torch.jit.script/trace and torch.compile hand

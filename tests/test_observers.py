@@ -1,4 +1,4 @@
-"""The sealed observer (grader.sandbox.observers) on its own, in a fresh interpreter (its gates
+"""The sealed observer (grader.observers) on its own, in a fresh interpreter (its gates
 replace torch's mode-stack functions for the whole process): what it still sees, what it refuses
 while sealed, and that torch works as before when nothing is sealed.
 
@@ -20,7 +20,7 @@ SCENARIOS = textwrap.dedent(
     import json
     import torch
     from torch import overrides
-    from grader.sandbox import observers
+    from grader import observers
 
     observers.install()
     C = torch._C
@@ -49,7 +49,7 @@ SCENARIOS = textwrap.dedent(
         return {
             "outcome": outcome,
             "seen": record.get("seen", []),
-            "tampered": record["tampered"],
+            "disturbed": record["disturbed"],
             "stack_after": C._len_torch_function_stack(),
         }
 
@@ -127,7 +127,7 @@ def results() -> dict[str, Any]:
 
 def test_a_sealed_mode_sees_every_call(results: dict[str, Any]) -> None:
     assert results["plain"]["seen"] == ["sum", "item"]
-    assert results["plain"]["tampered"] == []
+    assert results["plain"]["disturbed"] == []
 
 
 def test_a_sealed_mode_is_not_on_the_stack_python_sees(results: dict[str, Any]) -> None:
@@ -158,7 +158,7 @@ def test_a_device_context_inside_works_and_is_watched(results: dict[str, Any]) -
     result = results["device_context"]
     assert result["outcome"] == "returned", result
     assert result["seen"][-3:] == ["zeros", "sum", "item"]
-    assert result["tampered"] == []
+    assert result["disturbed"] == []
     assert result["stack_after"] == 0
 
 

@@ -3,7 +3,7 @@
 Machines that grade usually have no GPU, or one: ``simulated`` makes ``torch.cuda`` report any number
 of devices for the duration of one student call (``torch.device("cuda:3")`` can be built without
 CUDA), and restores it afterwards. ``norms`` watches every torch call the student makes with a
-``TorchFunctionMode`` to count reads back to the host, sealed (``grader.sandbox.observers``) so the
+``TorchFunctionMode`` to count reads back to the host, sealed (``grader.observers``) so the
 student's code can neither reach it nor switch it off.
 """
 
@@ -17,10 +17,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from grader import specs
+from grader import observers, specs
 from grader.gpu_terms import COPYING_CONSTRUCTORS, HOST_READS, render
 from grader.probes import ProbeContext, probe
-from grader.sandbox import observers
 from grader.schema import TENSOR, ListOf, Optional, TupleOf
 
 SECTION = "gpus"
@@ -219,8 +218,8 @@ def norms(ctx: ProbeContext, A: torch.Tensor, B: torch.Tensor) -> dict[str, Any]
         result = ctx.run(f'norms_on_device(A, B, torch.device("{ctx.device}"))', fn, A, B, device)
     tensor = type(result) is torch.Tensor
     reads = record.get("reads", [])
-    # The observer itself was tampered with: nothing it saw can be trusted, and the check fails.
-    reads += [f"unwatched ({what})" for what in record["tampered"]]
+    # The observer itself was disturbed: nothing it saw can be trusted, and the check fails.
+    reads += [f"unwatched ({what})" for what in record["disturbed"]]
     return {
         "result": result.detach() if tensor else None,
         "returned": type(result).__name__,

@@ -7,10 +7,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from grader import specs
+from grader import observers, specs
 from grader.probes import ProbeContext, probe
 from grader.probes.common import PARAMETER, parameter_report
-from grader.sandbox import observers
 from grader.schema import TENSOR, ListOf, Optional, TupleOf
 
 SECTION = "modules"

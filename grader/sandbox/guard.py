@@ -27,8 +27,8 @@ after containment and before the first student line, each layer proven by a cana
 Frames also reach Python through signal handlers and other threads; the seccomp filter
 (``grader.sandbox.seccomp``) refuses installing handlers and starting threads, and Landlock keeps
 ``/proc/self/mem`` unreadable. torch's frame evaluation callback (torch._dynamo's, which hands Python
-every frame about to run with no audit event) is refused by ``grader.sandbox.observers``. What remains possible, and why it is not enough to change a grade,
-is in ``grader/boundary.py``.
+every frame about to run with no audit event) is refused by ``grader.observers``. What remains
+possible, and why it is not enough to change a grade, is in ``grader/boundary.py``.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ import sys
 import types
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from grader.observers import ObserverRefused
 
 # Events watched while student code is on the stack (plus every "ctypes." event).
 FRAME_EVENTS = frozenset(
@@ -119,7 +121,7 @@ SAFE_FRAME_CONSUMERS = frozenset(
         # torch.cuda queues its lazy seeding with the formatted stack (text, for an error
         # message): torch.manual_seed in honest code, on a machine with or without CUDA.
         ("__init__.py", "_lazy_call"),
-        # The sealed observer checks which code sent it a message (grader.sandbox.observers).
+        # The sealed observer checks which code sent it a message (grader.observers).
         ("observers.py", "callers"),
     }
 )
@@ -695,7 +697,7 @@ def _refused(source: str) -> str | None:
     """None if ``source``, run as student code, is refused by the guard; else what happened."""
     try:
         _run_as_student(source)
-    except Refused:
+    except (Refused, ObserverRefused):
         return None
     except Exception as exc:
         return f"failed otherwise ({type(exc).__name__}: {exc})"
@@ -718,7 +720,7 @@ HOOK_CANARIES = {
     "torch.nn.Linear(2, 2).weight.__class__ = T",
     "importing the grader": "import grader",
     "traceback.format_stack": "import traceback\ntraceback.format_stack()",
-    # grader.sandbox.observers: frames handed to Python by torch's frame evaluation callback, and
+    # grader.observers: frames handed to Python by torch's frame evaluation callback, and
     # code compiled where no torch function mode sees it.
     "torch's frame evaluation callback": "import torch\n"
     "torch._C._dynamo.eval_frame.set_eval_frame(print)",

@@ -146,8 +146,8 @@ def prepare() -> tuple[_State, list[str]]:
     import torch
 
     torch.set_num_threads(1)
-    from grader import curriculum, probes
-    from grader.sandbox import child, containment, guard, observers, seccomp  # noqa: F401
+    from grader import curriculum, observers, probes
+    from grader.sandbox import child, containment, guard, seccomp  # noqa: F401  (for the child)
 
     probes.import_all()
     observers.install()  # before student code can hold torch's mode-stack functions

@@ -48,8 +48,6 @@ import types
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from grader.sandbox.guard import Refused
-
 _SEND: Callable[[Any], Any] | None = None
 """The keeper's ``send`` (one keeper per process, made by ``install``)."""
 
@@ -84,7 +82,7 @@ def watch(key: str, function: Callable[..., Any], owner: type | None = None) -> 
         _WATCHED_METHODS.setdefault(key, (owner, function.__name__))
 
 
-class ObserverRefused(Refused):
+class ObserverRefused(RuntimeError):
     """What student code gets when it reaches for a sealed observer or out of its sight."""
 
 
@@ -234,7 +232,7 @@ def _keeper(
         for m in reversed(above):
             push(m)
         sealed[id(mode)] = mode
-        records[id(mode)] = {"tampered": []}
+        records[id(mode)] = {"disturbed": []}
         rules[id(mode)] = (classify, track)
         states_before[id(mode)] = get_state()
         set_state(enabled)
@@ -247,7 +245,7 @@ def _keeper(
         set_state(states_before.pop(id(mode)))
         modes = real_stack()
         if not modes or modes[0] is not mode or sum(m is mode for m in modes) != 1:
-            record["tampered"].append("the grader's mode was moved on torch's mode stack")
+            record["disturbed"].append("the grader's mode was moved on torch's mode stack")
         above = [pop() for _ in range(length())]
         for m in reversed(above):
             if m is not mode:
@@ -289,9 +287,9 @@ def _keeper(
                     if sealed.get(id(mode)) is mode and message[3] is not None:
                         rules[id(mode)][1](records[id(mode)], message[2], message[3])
                     value = None
-                elif kind == "tampered":
+                elif kind == "disturbed":
                     if sealed.get(id(mode)) is mode:
-                        records[id(mode)]["tampered"].append(message[2])
+                        records[id(mode)]["disturbed"].append(message[2])
                     value = None
                 elif kind == "called":
                     for keys in recordings.values():
@@ -330,7 +328,7 @@ def _observe(self: Any, func: Any, types: Any, args: Any, kwargs: Any, _send: An
         result = func(*args, **kwargs) if skip_hop is None else skip_hop(func, types, args, kwargs)
     finally:
         if pop() is not self:
-            _send(("tampered", self, "code under a watched call changed torch's mode stack"))
+            _send(("disturbed", self, "code under a watched call changed torch's mode stack"))
         if track or skip_hop is None:
             _send(("leave", self, result, read if track else None, skip_hop is None))
     return result
@@ -369,7 +367,7 @@ def install() -> None:
     codes: dict[str, Any] = {
         "enter": _observe.__code__,
         "leave": _observe.__code__,
-        "tampered": _observe.__code__,
+        "disturbed": _observe.__code__,
         "called": _make_watcher("", print, print).__code__,
         "record": recording.__wrapped__.__code__,  # type: ignore[attr-defined]
         "stop": recording.__wrapped__.__code__,  # type: ignore[attr-defined]
@@ -537,7 +535,7 @@ def recording() -> Iterator[list[str]]:
 def sealed(mode: Any, classify: Classify, track: Track) -> Iterator[dict[str, Any]]:
     """Inside the block, ``mode`` (an instance of ``mode_class()``) watches every torch call and
     nobody can take it off or switch it off. The record is filled in when the block ends:
-    what ``classify`` and ``track`` added, and ``tampered`` (what went wrong with the seal)."""
+    what ``classify`` and ``track`` added, and ``disturbed`` (what went wrong with the seal)."""
     send = _SEND
     assert send is not None
     result: dict[str, Any] = {}
@@ -550,4 +548,4 @@ def sealed(mode: Any, classify: Classify, track: Track) -> Iterator[dict[str, An
         ok, value = send(("unseal", mode))
         if not ok:
             raise value
-        result.update(value or {"tampered": ["the grader's mode was unsealed early"]})
+        result.update(value or {"disturbed": ["the grader's mode was unsealed early"]})
