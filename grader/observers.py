@@ -86,6 +86,33 @@ class ObserverRefused(RuntimeError):
     """What student code gets when it reaches for a sealed observer or out of its sight."""
 
 
+def _ask(send: Callable[[Any], Any], message: tuple[Any, ...]) -> Any:
+    """Send ``message`` to the keeper: its value, or its exception raised here."""
+    ok, value = send(message)
+    if not ok:
+        raise value
+    return value
+
+
+def c_level_types() -> frozenset[type]:
+    """The types of torch's C-level callables (builtins, slot wrappers, ops): they check for torch
+    function handling themselves on entry, and their names are torch's to give."""
+    import torch
+
+    return frozenset(
+        {
+            types.BuiltinFunctionType,
+            types.MethodDescriptorType,
+            types.WrapperDescriptorType,
+            types.MethodWrapperType,
+            types.ClassMethodDescriptorType,
+            types.GetSetDescriptorType,
+            torch._ops.OpOverload,
+            torch._ops.OpOverloadPacket,
+        }
+    )
+
+
 def _refusal(what: str, watching: bool = True) -> ObserverRefused:
     if not watching:
         return ObserverRefused(f"the grader's sandbox does not allow {what}")
@@ -178,8 +205,8 @@ def _keeper(
         return [m for m in real_stack() if id(m) not in sealed]
 
     def callers(depth: int) -> list[Any]:
-        """The code objects of the frames that sent this message, nearest first, gates left out
-        (the only place here that touches frames)."""
+        """The code objects of the frames that sent this message, nearest first, gates and
+        ``_ask`` left out (the only place here that touches frames)."""
         frame = getframe(1)
         while frame is not None and frame.f_code is not keeper_code:
             frame = frame.f_back
@@ -225,14 +252,14 @@ def _keeper(
             return None  # entered before the seal and already undone by it
         raise _refusal(f"torch._C.{name.split('.')[0]}")
 
-    def seal(mode: Any, classify: Classify, track: Track) -> None:
+    def seal(mode: Any, classify: Classify, track: Track, start: Callable[[], Any]) -> None:
         # The sealed mode goes to the bottom of the stack, under whatever earlier code left there.
         above = [pop() for _ in range(length())]
         push(mode)
         for m in reversed(above):
             push(m)
         sealed[id(mode)] = mode
-        records[id(mode)] = {"disturbed": []}
+        records[id(mode)] = {**start(), "disturbed": []}
         rules[id(mode)] = (classify, track)
         states_before[id(mode)] = get_state()
         set_state(enabled)
@@ -301,7 +328,7 @@ def _keeper(
                 elif kind == "stop":
                     value = recordings.pop(id(mode), [])
                 elif kind == "seal":
-                    seal(mode, message[2], message[3])
+                    seal(mode, message[2], message[3], message[4])
                     value = None
                 elif kind == "unseal":
                     value = unseal(mode) if sealed.get(id(mode)) is mode else None
@@ -316,9 +343,7 @@ def _observe(self: Any, func: Any, types: Any, args: Any, kwargs: Any, _send: An
     """A sealed mode's ``__torch_function__``: ``_send`` is the keeper's."""
     if kwargs is None:
         kwargs = {}
-    ok, value = _send(("enter", self, func, args, kwargs))
-    if not ok:
-        raise value
+    value = _ask(_send, ("enter", self, func, args, kwargs))
     if value is None:
         return func(*args, **kwargs)
     push, pop, skip_hop, track, read = value
@@ -340,10 +365,7 @@ def _make_gate(name: str, send: Callable[[Any], Any]) -> Callable[..., Any]:
     def gate(*args: Any, **kwargs: Any) -> Any:
         if name in EXPORTS and args and isinstance(args[0], Tensor):
             Tensor.__dlpack_device__(args[0])  # a call torch function modes see: the read
-        ok, value = send(("gate", name, args, kwargs))
-        if ok:
-            return value
-        raise value
+        return _ask(send, ("gate", name, args, kwargs))
 
     gate.__name__ = gate.__qualname__ = name
     return gate
@@ -375,18 +397,7 @@ def install() -> None:
         "seal": sealed.__wrapped__.__code__,  # type: ignore[attr-defined]
         "unseal": sealed.__wrapped__.__code__,  # type: ignore[attr-defined]
         "handle_torch_function": overrides.handle_torch_function.__code__,
-        "c_level": frozenset(
-            {
-                types.BuiltinFunctionType,
-                types.MethodDescriptorType,
-                types.WrapperDescriptorType,
-                types.MethodWrapperType,
-                types.ClassMethodDescriptorType,
-                types.GetSetDescriptorType,
-                torch._ops.OpOverload,
-                torch._ops.OpOverloadPacket,
-            }
-        ),
+        "c_level": c_level_types(),
         "pass_through": frozenset(
             {
                 overrides._pop_mode.__code__,
@@ -395,7 +406,8 @@ def install() -> None:
             }
         ),
     }
-    codes["gates"] = frozenset({_make_gate("", print).__code__})
+    # Frames that only pass a message on; the keeper looks past them for the sender.
+    codes["gates"] = frozenset({_make_gate("", print).__code__, _ask.__code__})
     codes["keeper"] = _keeper.__code__
     keeper = _keeper(originals, codes, sys._getframe)
     next(keeper)
@@ -466,10 +478,7 @@ def _make_watcher(
     (and no other) the original."""
 
     def watched(*args: Any, **kwargs: Any) -> Any:
-        ok, value = send(("called", key))
-        if not ok:
-            raise value
-        return value(*args, **kwargs)
+        return _ask(send, ("called", key))(*args, **kwargs)
 
     for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
         setattr(watched, attribute, getattr(function, attribute, None))  # no __wrapped__
@@ -482,14 +491,10 @@ def _disable_class(send: Callable[[Any], Any]) -> type:
         watches)."""
 
         def __enter__(self) -> None:
-            ok, value = send(("gate", "DisableTorchFunction.__enter__", (self,)))
-            if not ok:
-                raise value
+            _ask(send, ("gate", "DisableTorchFunction.__enter__", (self,)))
 
         def __exit__(self, *exc: Any) -> None:
-            ok, value = send(("gate", "DisableTorchFunction.__exit__", (self,)))
-            if not ok:
-                raise value
+            _ask(send, ("gate", "DisableTorchFunction.__exit__", (self,)))
 
     return DisableTorchFunction
 
@@ -519,33 +524,30 @@ def recording() -> Iterator[list[str]]:
     assert send is not None
     token = object()  # only this frame holds it: nobody else can stop the recording
     keys: list[str] = []
-    ok, value = send(("record", token))
-    if not ok:
-        raise value
+    _ask(send, ("record", token))
     try:
         yield keys
     finally:
-        ok, value = send(("stop", token))
-        if not ok:
-            raise value
-        keys.extend(value)
+        keys.extend(_ask(send, ("stop", token)))
 
 
 @contextlib.contextmanager
-def sealed(mode: Any, classify: Classify, track: Track) -> Iterator[dict[str, Any]]:
+def sealed(
+    mode: Any,
+    classify: Classify,
+    track: Track,
+    start: Callable[[], dict[str, Any]] = dict,
+) -> Iterator[dict[str, Any]]:
     """Inside the block, ``mode`` (an instance of ``mode_class()``) watches every torch call and
-    nobody can take it off or switch it off. The record is filled in when the block ends:
-    what ``classify`` and ``track`` added, and ``disturbed`` (what went wrong with the seal)."""
+    nobody can take it off or switch it off. The record starts as ``start()`` (made by the keeper,
+    so the rules need not set keys up on every call) and is filled in when the block ends: what
+    ``classify`` and ``track`` added, and ``disturbed`` (what went wrong with the seal)."""
     send = _SEND
     assert send is not None
     result: dict[str, Any] = {}
-    ok, value = send(("seal", mode, classify, track))
-    if not ok:
-        raise value
+    _ask(send, ("seal", mode, classify, track, start))
     try:
         yield result
     finally:
-        ok, value = send(("unseal", mode))
-        if not ok:
-            raise value
+        value = _ask(send, ("unseal", mode))
         result.update(value or {"disturbed": ["the grader's mode was unsealed early"]})

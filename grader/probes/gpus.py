@@ -135,18 +135,12 @@ def _targets_cpu(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
 
 
 _TORCH_FILES = os.path.join(os.path.dirname(os.path.abspath(torch.__file__)), "")
-_C_LEVEL = (
-    types.BuiltinFunctionType,
-    types.MethodDescriptorType,
-    types.WrapperDescriptorType,
-    types.MethodWrapperType,
-    types.ClassMethodDescriptorType,
-)
+_C_LEVEL = observers.c_level_types()
 
 
 def _torch_own(func: Any) -> bool:
     """A function of torch's (C, or Python under torch's folder): its name is torch's to give."""
-    if type(func) in _C_LEVEL or type(func) in (torch._ops.OpOverload, torch._ops.OpOverloadPacket):
+    if type(func) in _C_LEVEL:
         return True
     code = getattr(func, "__code__", None) if type(func) is types.FunctionType else None
     return code is not None and code.co_filename.startswith(_TORCH_FILES)
@@ -162,10 +156,7 @@ def count_transfers(
     A tensor derives from a product if a matrix product made it, or a call with such a tensor among
     its inputs. Moving the inputs A and B themselves is not counted. Returns (track the result,
     this call read back to the host)."""
-    derived_ids = record.setdefault("derived", {})  # id -> tensor (kept alive: ids stay unique)
-    reads = record.setdefault("reads", [])
-    record.setdefault("computed_on", set())
-    record.setdefault("products", 0)
+    derived_ids, reads = record["derived"], record["reads"]
     own = _torch_own(func)
     name = func.__name__ if own else ""
     inputs = list(_tensors(args)) + list(_tensors(kwargs))
@@ -187,6 +178,16 @@ def count_transfers(
         for target in _tensors(targets):
             derived_ids[id(target)] = target
     return bool(name in PRODUCTS or derived), read
+
+
+def start_transfers() -> dict[str, Any]:
+    """The transfer counter's record before the first call."""
+    return {
+        "derived": {},  # id -> tensor (kept alive: ids stay unique)
+        "reads": [],
+        "computed_on": set(),
+        "products": 0,
+    }
 
 
 def track_transfers(record: dict[str, Any], result: Any, read: bool) -> None:
@@ -214,7 +215,7 @@ def norms(ctx: ProbeContext, A: torch.Tensor, B: torch.Tensor) -> dict[str, Any]
     fn = ctx.definition(SECTION, "norms_on_device")
     device = torch.device(ctx.device)
     counter = observers.mode_class()()
-    with observers.sealed(counter, count_transfers, track_transfers) as record:
+    with observers.sealed(counter, count_transfers, track_transfers, start_transfers) as record:
         result = ctx.run(f'norms_on_device(A, B, torch.device("{ctx.device}"))', fn, A, B, device)
     tensor = type(result) is torch.Tensor
     reads = record.get("reads", [])
