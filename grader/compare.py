@@ -353,15 +353,19 @@ class Expect:
         act = got.detach().to(common)
         if exp.numel() == 0:
             return True
-        if exp.dtype == torch.bool or not (exp.is_floating_point() or exp.is_complex()):
+        exact = exp.dtype == torch.bool or not (exp.is_floating_point() or exp.is_complex())
+        if exact:
             ok = act == exp
-            diff = (act.to(torch.float64) - exp.to(torch.float64)).abs()
         else:
             ok = torch.isclose(act, exp, rtol=rtol, atol=atol, equal_nan=equal_nan)
-            diff = (act - exp).abs().to(torch.float64)
-            diff = torch.where(torch.isnan(diff), torch.where(ok, 0.0, float("inf")), diff)
         if bool(ok.all()):
             return True
+        # The differences only for the message (most comparisons pass: not worth computing then).
+        if exact:
+            diff = (act.to(torch.float64) - exp.to(torch.float64)).abs()
+        else:
+            diff = (act - exp).abs().to(torch.float64)
+            diff = torch.where(torch.isnan(diff), torch.where(ok, 0.0, float("inf")), diff)
         bad = int((~ok).sum())
         worst = int(diff.reshape(-1).argmax())
         where = _index(worst, exp.shape)
