@@ -103,6 +103,9 @@ class ChildTransport:
         self.failed: dict[str, errors.SectionUnavailable] = {}
         self.children_started = 0
         self.layers: dict[str, str] = {}
+        self.proven: dict[str, str] = {}
+        """Device -> what the positive canaries said in this submission's first child there
+        (``spawn``'s ``proven``): later children on it skip them and are reported with that."""
         self.failures = 0
         """Children lost to the code's own doing (a crash, a hang, a broken reply, tampering);
         past ``max_restarts`` the rest of the submission is not graded. Deliberate restarts (a new
@@ -119,6 +122,8 @@ class ChildTransport:
         )
         self.group = f"submission-{os.urandom(6).hex()}"
         """All of this submission's children share one cgroup: memory, processes and CPU."""
+        self.final_phase = False
+        """Whether no phase comes after the current one (``set_phase``)."""
         self.spare: Any | None = None
         """A child asked for ahead of need (``spawner.spawn_ahead``, where the spawner has it): it
         forks and contains itself while the current one works, so the next process this
@@ -208,10 +213,11 @@ class ChildTransport:
     def load(self, section: str) -> None:
         self._ensure_section(section)
 
-    def set_phase(self, phase: str) -> None:
+    def set_phase(self, phase: str, *, final: bool = False) -> None:
         if phase != self.phase:
             self.restart()
             self.phase = phase
+        self.final_phase = final
 
     def restart(self) -> None:
         """New processes on the next call: the main one and the second one alike."""
@@ -267,7 +273,10 @@ class ChildTransport:
                 f"the grader could not start a sandboxed process for your code ({exc})"
             )
             raise self.exhausted from None
-        self.layers = child.layers
+        layers = dict(child.layers)
+        if "honest_code" not in layers and self.device in self.proven:
+            layers["honest_code"] = self.proven[self.device]  # it skipped them (``proven``)
+        self.layers = layers
         process.started(child)
         return child
 
@@ -289,14 +298,24 @@ class ChildTransport:
         elif spare is not None:
             spare.cancel()
         if child is None:
-            child = self.spawner.spawn(device, self.extra_hide, self.group)
+            child = self.spawner.spawn(
+                device, self.extra_hide, self.group, proven=device in self.proven
+            )
         self.children_started += 1
+        if "honest_code" in child.layers:
+            self.proven[device] = child.layers["honest_code"]
         # Not under CUDA: a spare there would hold a CUDA context of its own (GPU memory, and
-        # seconds to make one) that the verifier, on the CPU, would throw away.
-        ahead = getattr(self.spawner, "spawn_ahead", None) if self.device == "cpu" else None
+        # seconds to make one) that the verifier, on the CPU, would throw away. Not for the last
+        # phase's second process either: that is the last one a submission usually needs, and an
+        # unused spare costs a whole child's start-up (a check that starts over after it waits
+        # for its process instead, and asks for spares again).
+        wanted = self.device == "cpu" and not (self.final_phase and self.current is self.second)
+        ahead = getattr(self.spawner, "spawn_ahead", None) if wanted else None
         if ahead is not None:
             try:
-                self.spare = ahead(self.device, self.extra_hide, self.group)
+                self.spare = ahead(
+                    self.device, self.extra_hide, self.group, proven=self.device in self.proven
+                )
             except errors.GraderError:
                 self.spare = None  # the next spawn says what is wrong
         return child

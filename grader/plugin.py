@@ -316,7 +316,10 @@ def pytest_runtest_call_start(item: pytest.Item) -> None:
     grading = item.config.stash[SESSION_KEY]
     if spec.gpu_only and not grading.device.startswith("cuda"):
         pytest.skip(MSG_NEEDS_CUDA)
-    handle.begin_check(spec.visibility)
+    handle.begin_check(
+        spec.visibility,
+        final=spec.visibility == PHASES[-1] or grading.visibility == "public",
+    )
     RUNNING.budget = Budget(SHRINK_BUDGET)
     RUNNING.recorder = None
     budget_body(getattr(item, "obj", None))

@@ -197,7 +197,9 @@ class PortableSpawner:
     ) -> PortableTransport:
         return PortableTransport(spawner or self, source, device)
 
-    def spawn(self, device: str, extra_hide: list[str], group: str = "") -> PortableChild:
+    def spawn(
+        self, device: str, extra_hide: list[str], group: str = "", *, proven: bool = False
+    ) -> PortableChild:
         """Start a child and wait for it to say it is ready (its imports done)."""
         self.start()
         with self._lock:

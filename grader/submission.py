@@ -67,11 +67,12 @@ class Submission:
     def __repr__(self) -> str:  # shown by pytest/hypothesis; keep it short and free of paths
         return f"<submission {self.name}>"
 
-    def begin_check(self, phase: str = "public") -> None:
-        """A check starts: its phase's process (public and hidden checks never share one)."""
+    def begin_check(self, phase: str = "public", *, final: bool = False) -> None:
+        """A check starts: its phase's process (public and hidden checks never share one).
+        ``final``: no check of another phase comes after it."""
         self._poison = None
         self._check_time()
-        self.transport.set_phase(phase)
+        self.transport.set_phase(phase, final=final)
 
     def load(self, section: str) -> None:
         """Make sure a section is importable; raises SectionUnavailable."""

@@ -34,9 +34,9 @@ class Transport(Protocol):
     def load(self, section: str) -> None:
         """Make sure a section is loaded; raise SectionUnavailable if it cannot be."""
 
-    def set_phase(self, phase: str) -> None:
+    def set_phase(self, phase: str, *, final: bool = False) -> None:
         """Checks of another phase (public, hidden) start in a new process: nothing the code saw
-        in one phase can reach the other's feedback."""
+        in one phase can reach the other's feedback. ``final``: no phase comes after this one."""
 
     def restart(self) -> None:
         """Start over in a new process on the next call (nothing of the old one carries over)."""
@@ -208,7 +208,7 @@ class InProcessTransport:
         self._ensure_section(section)
 
     # One process: phases and restarts cannot be separated here (results say "unprotected").
-    def set_phase(self, phase: str) -> None:
+    def set_phase(self, phase: str, *, final: bool = False) -> None:
         pass
 
     def restart(self) -> None:

@@ -174,6 +174,60 @@ def test_calls_apart_share_a_second_process_that_never_sees_the_main_ones_memory
         t.close()
 
 
+def test_no_spare_is_asked_for_after_the_last_phases_second_process(zygote) -> None:
+    """Is the final phase's second process (usually the last one a submission needs) taken
+    without a spare asked for behind it, while other phases keep theirs; and does a check that
+    starts over after it still get its processes?
+    Catches: an unused child forked and contained for every submission (a whole child's start-up
+    for nothing), or a final phase left unable to start over."""
+    t = transport(zygote, COUNTING_MLP)
+
+    def count(apart: bool = False) -> float:
+        run = t.call_apart if apart else t.call
+        reply = run("modules.mlp", {"X": torch.randn(3, 5)}, seed=1, what="MLP")
+        return float(reply["output"][0, 0])
+
+    try:
+        t.set_phase("public")
+        assert [count(), count(apart=True)] == [1, 1]
+        assert t.spare is not None  # public is not final: the hidden phase's process waits
+        t.set_phase("hidden", final=True)
+        assert count() == 1 and t.spare is not None
+        assert count(apart=True) == 1 and t.spare is None
+        t.restart()
+        assert [count(), count(apart=True)] == [1, 1] and t.children_started == 6
+    finally:
+        t.close()
+
+
+def test_positive_canaries_run_once_per_device_and_every_report_keeps_them(zygote) -> None:
+    """Does the first child of a submission run the positive canaries, do later ones (spares
+    included) skip them, and does the transport still report what the first one found?
+    Catches: the positive canaries paid in every child (about 9 ms each), or a report that loses
+    honest_code (the JSON would change) once a later child is the one reporting."""
+    t = transport(zygote, COUNTING_MLP)
+    try:
+        t.set_phase("public")
+        call_mlp(t)
+        first = t.main.child
+        assert first is not None and first.layers["honest_code"] == "active"
+        assert t.proven == {"cpu": "active"}
+        t.set_phase("hidden")
+        call_mlp(t)
+        later = t.main.child
+        assert later is not None and later is not first and "honest_code" not in later.layers
+        assert later.layers["audit_hook"] == "active"  # the negative canaries still run
+        assert t.describe()["layers"]["honest_code"] == "active"
+        assert list(t.describe()["layers"])[-1] == "honest_code"  # where the first put it
+    finally:
+        t.close()
+    skipped = zygote.spawn("cpu", [], proven=True)
+    try:
+        assert "honest_code" not in skipped.layers
+    finally:
+        skipped.stop()
+
+
 def test_the_next_process_is_started_ahead_and_has_run_nothing(zygote) -> None:
     """Is the process a submission needs next (here: the hidden phase's) asked for ahead, taken
     when needed as a process that ran nothing, counted only once taken, and stopped at close?

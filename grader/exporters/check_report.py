@@ -120,8 +120,10 @@ class OutputRecorder:
     spawn_ahead = None
     """Every child is spawned through ``spawn`` here, so that each one's output is recorded."""
 
-    def spawn(self, device: str, extra_hide: list[str], group: str = "") -> Any:
-        child = self.spawner.spawn(device, extra_hide, group)
+    def spawn(
+        self, device: str, extra_hide: list[str], group: str = "", *, proven: bool = False
+    ) -> Any:
+        child = self.spawner.spawn(device, extra_hide, group, proven=proven)
         self.children.append([child, 0])
         return child
 

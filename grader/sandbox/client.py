@@ -239,14 +239,20 @@ class Zygote:
                 except OSError:
                     pass
 
-    def spawn(self, device: str, extra_hide: list[str], group: str = "") -> ChildProcess:
+    def spawn(
+        self, device: str, extra_hide: list[str], group: str = "", *, proven: bool = False
+    ) -> ChildProcess:
         """Fork a contained child, in the cgroup of ``group`` (one per submission); returns once
         it has reported its layers (or failed to). Shielded from the watchdog: interrupted, it would
-        leave the zygote's answer unread for the next request, or a started child nobody owns."""
+        leave the zygote's answer unread for the next request, or a started child nobody owns.
+        ``proven``: an earlier child of the group on this device ran the positive canaries (the
+        same box, from the same zygote state: this one skips them and reports no honest_code)."""
         with interrupts.shielded():  # not between the two halves either: the fork would be lost
-            return self.spawn_ahead(device, extra_hide, group).take()
+            return self.spawn_ahead(device, extra_hide, group, proven=proven).take()
 
-    def spawn_ahead(self, device: str, extra_hide: list[str], group: str = "") -> AheadSpawn:
+    def spawn_ahead(
+        self, device: str, extra_hide: list[str], group: str = "", *, proven: bool = False
+    ) -> AheadSpawn:
         """Ask for a child as ``spawn`` does, without waiting for it: the zygote forks it and it
         contains itself while the caller goes on; ``take()`` then waits for what is left (or
         ``cancel()`` stops it unused). A submission's next process is so ready when it is needed."""
@@ -270,6 +276,7 @@ class Zygote:
                     "device": device,
                     "canary": self._canary(),
                     "group": group or f"child-{serial}",
+                    "prove_honest": not proven,
                 }
                 ahead = AheadSpawn(self, device, request_w, reply_r, output_path, fallback_workdir)
                 try:

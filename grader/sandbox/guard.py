@@ -123,6 +123,8 @@ SAFE_FRAME_CONSUMERS = frozenset(
         ("__init__.py", "_lazy_call"),
         # The sealed observer checks which code sent it a message (grader.observers).
         ("observers.py", "callers"),
+        # Probes name the student's lines of a traceback (grader.probes; text only).
+        ("__init__.py", "_traceback_places"),
     }
 )
 # Library code that changes the class of an object of its own kind (a LazyLinear becomes a
@@ -867,14 +869,14 @@ def install(
         for what, source in HOOK_CANARIES.items()
         if (outcome := _refused(source)) is not None
     ]
-    for source in HONEST_CANARIES:
-        try:
-            _run_as_student(source)
-        except Exception as exc:
-            problems.append(f"honest code refused ({source.splitlines()[-1]}: {exc})")
     layers["audit_hook"] = "active" if not problems else "failed canary: " + "; ".join(problems)
     layers["tamper_check"] = _tamper_canary(check)
-    layers["honest_code"] = honest_code_canary(files, config["device"], config.get("fresh_module"))
+    if config.get("prove_honest", True):
+        # Positive canaries: the same box from the same zygote state gives the same answer, so
+        # the transport asks for them in a submission's first child on each device only.
+        layers["honest_code"] = honest_code_canary(
+            files, config["device"], config.get("fresh_module")
+        )
     return dispatch
 
 
@@ -894,13 +896,20 @@ def fresh_module() -> str | None:
 
 
 def honest_code_canary(files: str, device: str, fresh: str | None) -> str:
-    """Positive canaries, run last: what honest code needs still works in the box. A not yet
-    imported torch submodule imports; a tensor saves and loads in the private /tmp (and its
-    exchange folder); under CUDA a tensor reaches the device and comes back."""
+    """Positive canaries, run last: what honest code needs still works in the box. Honest code
+    the audit hook must let through runs (``HONEST_CANARIES``); a not yet imported torch submodule
+    imports; a tensor saves and loads in the private /tmp (and its exchange folder); under CUDA a
+    tensor reaches the device and comes back. A failure makes the submission ungradable (the
+    grader's failure), never a zero."""
     import importlib
 
     import torch
 
+    for source in HONEST_CANARIES:
+        try:
+            _run_as_student(source)
+        except Exception as exc:
+            return f"failed canary: honest code refused ({source.splitlines()[-1]}: {exc})"
     try:
         if fresh is not None and fresh not in sys.modules:
             importlib.import_module(fresh)
