@@ -14,7 +14,6 @@ import functools
 import linecache
 import random
 import sys
-import traceback
 import types
 import weakref
 from collections.abc import Callable, Iterator
@@ -96,12 +95,26 @@ def _safe_str(exc: BaseException) -> str:
         return "<message could not be shown>"
 
 
+def _traceback_places(exc: BaseException) -> list[tuple[str, int, str]]:
+    """(file name, line number, function name) of each entry of the exception's traceback,
+    outermost first: what ``traceback.extract_tb`` gives, read once per entry (it reads each
+    frame three times and stats every file, and in the sandbox each frame read is an event the
+    audit hook decides; this function is one of its safe consumers: it keeps no frame)."""
+    places = []
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        places.append((code.co_filename, tb.tb_lineno, code.co_name))
+        tb = tb.tb_next
+    return places
+
+
 def student_trace(exc: BaseException, filenames: set[str]) -> str:
     """The student's own frames of a traceback, innermost last, at most five."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename in filenames]
+    places = [place for place in _traceback_places(exc) if place[0] in filenames]
     lines = [
-        f"  {f.filename}, line {f.lineno}, in {f.name}: {(f.line or '').strip()}"
-        for f in frames[-5:]
+        f"  {filename}, line {lineno}, in {name}: {linecache.getline(filename, lineno).strip()}"
+        for filename, lineno, name in places[-5:]
     ]
     return "\n".join(lines)
 
@@ -200,8 +213,8 @@ class ProbeContext:
         )
 
     def _raised_in_student_file(self, exc: BaseException) -> bool:
-        frames = traceback.extract_tb(exc.__traceback__)
-        return bool(frames) and frames[-1].filename in self.filenames
+        places = _traceback_places(exc)
+        return bool(places) and places[-1][0] in self.filenames
 
     def exception_text(self, exc: BaseException) -> tuple[str, str]:
         """(message, the student's own lines) of an exception their code raised."""
