@@ -215,6 +215,7 @@ def make_audit_hook(
     idle, framing, deciding = 0, 1, 2
     phase = [idle]
     trusted: dict[types.CodeType, bool] = {}
+    places: dict[types.CodeType, tuple[str, str]] = {}
     watched = WATCHED
     frame_events = FRAME_EVENTS
     frame_attributes = FRAME_ATTRIBUTES
@@ -250,6 +251,14 @@ def make_audit_hook(
             known = trusted[code] = startswith(code.co_filename, roots)
         return known
 
+    def place(code: types.CodeType) -> tuple[str, str]:
+        """``where(code)``, worked out once per code object (the hook asks it of the same few
+        frames again and again: a watched call's checks, a traceback walk)."""
+        known = places.get(code)
+        if known is None:
+            known = places[code] = where(code)
+        return known
+
     def student_on_stack(frame: Any) -> bool:
         while frame is not None:
             if not is_trusted(frame.f_code):
@@ -259,7 +268,7 @@ def make_audit_hook(
 
     def consumer(frame: Any) -> Any:
         """The first frame above the frame returners (the code that ends up with the frame)."""
-        while frame is not None and where(frame.f_code) in returners and is_trusted(frame.f_code):
+        while frame is not None and place(frame.f_code) in returners and is_trusted(frame.f_code):
             frame = frame.f_back
         return frame
 
@@ -304,14 +313,14 @@ def make_audit_hook(
             setter = requester
             while (
                 setter is not None
-                and where(setter.f_code) in pass_through
+                and place(setter.f_code) in pass_through
                 and is_trusted(setter.f_code)
             ):
                 setter = setter.f_back
             if student_owned(type_of(target)) or (
                 setter is not None
                 and is_trusted(setter.f_code)
-                and where(setter.f_code) in safe_class_changes
+                and place(setter.f_code) in safe_class_changes
             ):
                 return None
             return f"changing the class of a {text(qualname_of(type_of(target)))}"
@@ -319,7 +328,7 @@ def make_audit_hook(
             filename = text(args[1]) if length(args) > 1 else ""
             if not (startswith(filename, roots) and not is_trusted(requester.f_code)):
                 return None
-            if where(requester.f_code)[0].startswith("<frozen importlib"):
+            if place(requester.f_code)[0].startswith("<frozen importlib"):
                 return None
             return f"compiling code under the file name {filename}"
         if event in frame_events or event.startswith("reading"):
@@ -327,7 +336,7 @@ def make_audit_hook(
             if (
                 taker is not None
                 and is_trusted(taker.f_code)
-                and where(taker.f_code) in safe_consumers
+                and place(taker.f_code) in safe_consumers
             ):
                 return None
         return event
@@ -520,6 +529,8 @@ class Snapshot:
         is_, all_, map_ = self._is, self._all, self._map
         versions, seen = self._versions, self._seen
         found: list[str] = []
+        if versions is not None and [v.value for v in versions] == seen:
+            return found  # no namespace changed at all (the usual answer): one pass, no entries
         for position, (label, namespace, holder, keys, values, read) in self._enumerate(
             self._entries
         ):
