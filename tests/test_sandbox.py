@@ -147,6 +147,13 @@ class MLP(nn.Module):
 """
 
 
+def counted(t: SandboxTransport, apart: bool = False) -> float:
+    """COUNTING_MLP's count of calls in the process that answered (call_apart: the second one)."""
+    run = t.call_apart if apart else t.call
+    reply = run("modules.mlp", {"X": torch.randn(3, 5)}, seed=1, what="MLP")
+    return float(reply["output"][0, 0])
+
+
 def test_calls_apart_share_a_second_process_that_never_sees_the_main_ones_memory(zygote) -> None:
     """Does call_apart (where a checkpoint is resumed) run in a second process of the phase, kept
     between apart calls, with none of the main process's memory; and do a restart (a check
@@ -156,9 +163,7 @@ def test_calls_apart_share_a_second_process_that_never_sees_the_main_ones_memory
     t = transport(zygote, COUNTING_MLP)
 
     def count(apart: bool = False) -> float:
-        run = t.call_apart if apart else t.call
-        reply = run("modules.mlp", {"X": torch.randn(3, 5)}, seed=1, what="MLP")
-        return float(reply["output"][0, 0])
+        return counted(t, apart)
 
     try:
         t.set_phase("public")
@@ -183,9 +188,7 @@ def test_no_spare_is_asked_for_after_the_last_phases_second_process(zygote) -> N
     t = transport(zygote, COUNTING_MLP)
 
     def count(apart: bool = False) -> float:
-        run = t.call_apart if apart else t.call
-        reply = run("modules.mlp", {"X": torch.randn(3, 5)}, seed=1, what="MLP")
-        return float(reply["output"][0, 0])
+        return counted(t, apart)
 
     try:
         t.set_phase("public")
