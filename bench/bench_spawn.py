@@ -7,7 +7,9 @@ imported torch, then times ``zygote.spawn("cpu", [submission folder])`` followed
 - the full ``SandboxPolicy()``: namespaces, pids cgroup, rlimits, no_new_privs, Landlock,
   capabilities, each proven by its canary before ``spawn`` returns;
 - the baseline, ``SandboxPolicy(disabled=<every layer>, uid_drop="never")``: still forked from a
-  warm zygote and still talking the same protocol, but with no containment.
+  warm zygote and still talking the same protocol, but with no containment;
+- the full sandbox for a submission's later child (``spawn(..., proven=True)``): every layer and
+  negative canary, without the positive canaries its first child already ran.
 
 ``spawn`` returns once the child has reported its layers; ``stop`` kills it without waiting, and
 the zygote reaps it (and removes its cgroup) before it serves the next spawn, so that cost lands in
@@ -41,7 +43,10 @@ def main() -> int:
         "full sandbox": SandboxPolicy(),
     }
     zygotes = {name: Zygote(policy) for name, policy in policies.items()}
-    times: dict[str, list[float]] = {name: [] for name in policies}
+    # (row, zygote, proven): the later child comes from the full sandbox's zygote.
+    kinds = [("plain fork", "plain fork", False), ("full sandbox", "full sandbox", False)]
+    kinds.append(("later child", "full sandbox", True))
+    times: dict[str, list[float]] = {row: [] for row, _, _ in kinds}
     layers: dict[str, dict[str, str]] = {}
     try:
         for zygote in zygotes.values():
@@ -53,14 +58,15 @@ def main() -> int:
                 f.write("# a submission folder to hide, as SandboxTransport does\n")
             hide = [student]
             for round_ in range(WARMUP + args.repeat):
-                for name, zygote in zygotes.items():
+                for row, name, proven in kinds:
+                    zygote = zygotes[name]
                     started = time.perf_counter()
-                    child = zygote.spawn("cpu", hide)
+                    child = zygote.spawn("cpu", hide, proven=proven)
                     child.stop()
                     elapsed = time.perf_counter() - started
-                    layers[name] = child.layers
+                    layers[row] = child.layers
                     if round_ >= WARMUP:
-                        times[name].append(elapsed)
+                        times[row].append(elapsed)
     except Exception as exc:
         common.print_row("child spawn+stop", "failed", 0, f"{type(exc).__name__}: {exc}")
         return 1
@@ -69,6 +75,7 @@ def main() -> int:
             zygote.close()
     plain = common.median(times["plain fork"])
     full = common.median(times["full sandbox"])
+    later = common.median(times["later child"])
     active = sum(1 for value in layers["full sandbox"].values() if value == "active")
     inactive = sorted(
         name for name in LAYER_SWITCHES if layers["full sandbox"].get(name, "missing") != "active"
@@ -84,6 +91,12 @@ def main() -> int:
         + common.verdict(full - plain, TARGET_SECONDS, "50 ms")
         + f"; {active} layers active"
         + (f" (not: {', '.join(inactive)})" if inactive else ""),
+    )
+    common.print_row(
+        "child spawn+stop, full sandbox, later child",
+        common.millis(later),
+        args.repeat,
+        f"+{common.millis(later - plain)} per child; positive canaries skipped (proven)",
     )
     return 0
 
