@@ -47,8 +47,11 @@ three places, and nowhere else:
     probe's state can change it; nothing decided in (a) or (b) is reachable that way.
 
 Public and hidden checks run in separate children (public first), so nothing a hidden check showed
-the student's code can come back in public feedback; a check's failure is decided in a child that
-ran nothing before it, so a grade depends neither on earlier checks nor on who was graded before.
+the student's code can come back in public feedback. One child goes on from the public phase into
+the hidden one, never the other way: the one that only resumes checkpoints from files
+(``call_apart``), which cannot take hidden inputs back to a phase that has ended. A check's failure
+is decided in children that ran nothing before it (that carried child counts as having run
+something), so a grade depends neither on earlier checks nor on who was graded before.
 Text from a child is normalised once, when it is decoded (``grader.text``).
 
 Under the in-process transport (a notebook kernel, debugging) none of this holds, and results say

@@ -62,15 +62,21 @@ class PhaseProcess:
     loaded: set[str] = field(default_factory=set)
     """Sections imported in it."""
     calls: int = 0
-    """Probe calls it has answered (or been asked)."""
+    """Probe calls it has answered (or been asked) in this phase."""
+    carried: bool = False
+    """It served an earlier phase before this one (``ChildTransport.set_phase``)."""
 
     def started(self, child: Any) -> None:
-        self.child, self.loaded, self.calls = child, set(), 0
+        self.child, self.loaded, self.calls, self.carried = child, set(), 0, False
+
+    @property
+    def alive(self) -> bool:
+        return self.child is not None and self.child.alive
 
     def stop(self) -> None:
         if self.child is not None:
             self.child.stop()
-        self.child = None
+        self.child, self.carried = None, False
 
     @property
     def unused(self) -> bool:
@@ -215,7 +221,15 @@ class ChildTransport:
 
     def set_phase(self, phase: str, *, final: bool = False) -> None:
         if phase != self.phase:
-            self.restart()
+            self.main.stop()
+            # The second process goes on into the final phase: it only ever resumes from files
+            # (what it served before were earlier checks' resumes), and nothing it sees there can
+            # reach an earlier phase's feedback, which comes before it. Any other change of phase
+            # (into one that is not final, or out of the final one) starts both anew.
+            if final and not self.final_phase and self.phase is not None and self.second.alive:
+                self.second.carried, self.second.calls = True, 0
+            else:
+                self.second.stop()
             self.phase = phase
         self.final_phase = final
 
@@ -233,6 +247,13 @@ class ChildTransport:
     @property
     def pristine(self) -> bool:
         return self.main.unused and self.second.unused
+
+    @property
+    def inherited(self) -> bool:
+        """Whether a call of this phase ran in a process that served an earlier one: a failure
+        there was not decided where nothing ran before the check (``pristine`` cannot know, at
+        a check's start, whether the check will use that process)."""
+        return self.second.carried and self.second.calls > 0
 
     def close(self) -> None:
         self.restart()
@@ -305,11 +326,14 @@ class ChildTransport:
         if "honest_code" in child.layers:
             self.proven[device] = child.layers["honest_code"]
         # Not under CUDA: a spare there would hold a CUDA context of its own (GPU memory, and
-        # seconds to make one) that the verifier, on the CPU, would throw away. Not for the last
-        # phase's second process either: that is the last one a submission usually needs, and an
-        # unused spare costs a whole child's start-up (a check that starts over after it waits
-        # for its process instead, and asks for spares again).
-        wanted = self.device == "cpu" and not (self.final_phase and self.current is self.second)
+        # seconds to make one) that the verifier, on the CPU, would throw away. Not in the final
+        # phase once it has its second process (taken now, or carried from the earlier phase):
+        # that is the last one a submission usually needs, and an unused spare costs a whole
+        # child's start-up (a check that starts over after it waits for its process instead, and
+        # asks for spares again).
+        wanted = self.device == "cpu" and not (
+            self.final_phase and (self.current is self.second or self.second.alive)
+        )
         ahead = getattr(self.spawner, "spawn_ahead", None) if wanted else None
         if ahead is not None:
             try:

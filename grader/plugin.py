@@ -380,13 +380,18 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     fresh = handle.pristine
     if RUNNING.budget is not None:
         RUNNING.budget.start_over = not fresh
+        RUNNING.budget.inherited = lambda: handle.inherited
     try:
         pyfuncitem.obj(**testargs)
     except StartOver:
         _again(handle, section, pyfuncitem)
         pyfuncitem.obj(**testargs)
     except errors.GradingFailure as failure:  # a check without hypothesis
-        if failure.terminal or fresh or hasattr(pyfuncitem.obj, "hypothesis"):
+        if (
+            failure.terminal
+            or (fresh and not handle.inherited)
+            or hasattr(pyfuncitem.obj, "hypothesis")
+        ):
             raise
         _again(handle, section, pyfuncitem)
         pyfuncitem.obj(**testargs)

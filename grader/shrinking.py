@@ -38,6 +38,9 @@ class Budget:
         self.runs_after_failure = 0
         self.start_over = start_over
         """At the first failure, raise StartOver instead of shrinking here."""
+        self.inherited: Callable[[], bool] = lambda: False
+        """Asked at the first failure too: whether the check ran in a process that served an
+        earlier phase (the transport's ``inherited``), which is not a fresh one either."""
 
 
 class RunningCheck:
@@ -69,7 +72,7 @@ def budgeted(inner: Callable[..., Any]) -> Callable[..., Any]:
         except errors.GradingFailure as failure:
             if failure.terminal:
                 raise StopShrinking(failure) from None  # other inputs cannot change the outcome
-            if budget is not None and budget.start_over:
+            if budget is not None and (budget.start_over or budget.inherited()):
                 raise StartOver() from None
             if budget is not None:
                 budget.failure = (

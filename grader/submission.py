@@ -68,7 +68,8 @@ class Submission:
         return f"<submission {self.name}>"
 
     def begin_check(self, phase: str = "public", *, final: bool = False) -> None:
-        """A check starts: its phase's process (public and hidden checks never share one).
+        """A check starts: its phase's process (public and hidden checks never share the main one;
+        the one that resumes checkpoints goes on into the final phase, ``ChildTransport.set_phase``).
         ``final``: no check of another phase comes after it."""
         self._poison = None
         self._check_time()
@@ -88,6 +89,12 @@ class Submission:
     def pristine(self) -> bool:
         """Whether the code's process has run no probe call yet (only section imports)."""
         return self.transport.pristine
+
+    @property
+    def inherited(self) -> bool:
+        """Whether a call of this phase ran in a process that served an earlier phase (the
+        checkpoint-resuming one goes on into the final phase): a failure there is not fresh."""
+        return self.transport.inherited
 
     def start_over(self, section: str) -> None:
         """Go on in a new process with only ``section`` imported: a check's failure is decided

@@ -52,6 +52,10 @@ class Transport(Protocol):
     def pristine(self) -> bool:
         """Whether the process has run no probe call since it started (loads do not count)."""
 
+    @property
+    def inherited(self) -> bool:
+        """Whether a call of this phase ran in a process that served an earlier phase."""
+
     def close(self) -> None:
         """Release the child process, if any."""
 
@@ -217,6 +221,8 @@ class InProcessTransport:
     @property
     def pristine(self) -> bool:
         return True
+
+    inherited = False
 
     def call(self, probe: str, args: dict[str, Any], *, seed: int, what: str) -> Any:
         if probe not in self._probes.VERIFIERS:

@@ -179,6 +179,41 @@ def test_calls_apart_share_a_second_process_that_never_sees_the_main_ones_memory
         t.close()
 
 
+def test_the_second_process_goes_on_into_the_final_phase_only(zygote) -> None:
+    """Does the process that resumes checkpoints (call_apart) go on from an earlier phase into
+    the final one, and only there: a new main process, the same second one; a change into a
+    phase that is not final, or out of the final one, replaces both? And is a call of the final
+    phase in the carried process reported (``inherited``), so that a check failing there starts
+    over rather than being decided after other checks?
+    Catches: a process that served the final (hidden) phase going on to serve another (hidden
+    inputs could reach that phase's feedback), a carried process taken for a fresh one (a
+    failure decided after earlier checks), or one child more per submission than needed."""
+    t = transport(zygote, COUNTING_MLP)
+
+    def count(apart: bool = False) -> float:
+        return counted(t, apart)
+
+    try:
+        t.set_phase("public")
+        assert [count(), count(apart=True)] == [1, 1]
+        carried = t.second.child
+        t.set_phase("hidden", final=True)
+        assert t.pristine and not t.inherited  # it served nothing of this phase yet
+        assert [count(), count(apart=True)] == [1, 2] and t.second.child is carried
+        assert t.inherited and t.children_started == 3
+        t.restart()  # a check starting over: both anew
+        assert [count(), count(apart=True)] == [1, 1] and not t.inherited
+        t.set_phase("public")  # out of the final phase: both anew
+        assert [count(), count(apart=True)] == [1, 1] and not t.inherited
+        t.set_phase("hidden")  # into a phase that is not final: both anew
+        assert [count(), count(apart=True)] == [1, 1]
+        t.set_phase("hidden", final=True)  # the same phase: nothing changes
+        assert [count(), count(apart=True)] == [2, 2] and not t.inherited
+        assert t.children_started == 9
+    finally:
+        t.close()
+
+
 def test_no_spare_is_asked_for_after_the_last_phases_second_process(zygote) -> None:
     """Is the final phase's second process (usually the last one a submission needs) taken
     without a spare asked for behind it, while other phases keep theirs; and does a check that
@@ -192,13 +227,17 @@ def test_no_spare_is_asked_for_after_the_last_phases_second_process(zygote) -> N
 
     try:
         t.set_phase("public")
-        assert [count(), count(apart=True)] == [1, 1]
-        assert t.spare is not None  # public is not final: the hidden phase's process waits
-        t.set_phase("hidden", final=True)
+        assert count() == 1 and t.spare is not None  # public is not final: more will be needed
+        t.set_phase("hidden", final=True)  # no second process to carry
         assert count() == 1 and t.spare is not None
         assert count(apart=True) == 1 and t.spare is None
         t.restart()
-        assert [count(), count(apart=True)] == [1, 1] and t.children_started == 6
+        assert [count(), count(apart=True)] == [1, 1] and t.children_started == 5
+        t.set_phase("public")
+        assert [count(), count(apart=True)] == [1, 1] and t.spare is not None
+        t.set_phase("hidden", final=True)  # the second one is carried: nothing else is needed
+        assert [count(), count(apart=True)] == [1, 2] and t.spare is None
+        assert t.children_started == 8
     finally:
         t.close()
 
