@@ -17,12 +17,17 @@ three places, and nowhere else:
     grader's own time on the submission's budget. NaN never matches NaN unless a check says why.
 (b) About files the student's code wrote: from the file's bytes, outside the student's process.
     The parent reads the file through /proc/<pid>/root into the child's private /tmp, never
-    following a link (``grader.files``), and a *verifier* — a process forked from the zygote that
-    never imports the submission — reads it with ``torch.load(weights_only=True)``
-    (``probes.VERIFIERS``). Files the student's code reads are written by the parent itself with
-    ``torch.save``. A checkpoint is saved in one process and loaded in another. A file whose
-    unpickling would run code makes the process exit with a status the parent sees. The parent
-    never ``torch.load``s anything a child sent.
+    following a link (``grader.files``). The parent then reads files in torch.save's default
+    format itself (``grader.torchfile``: the zip read with ``zipfile``, data.pkl interpreted by
+    its own small unpickler, which accepts a strict part of what ``weights_only=True`` accepts,
+    builds nothing but containers and tensors, and is bounded in opcodes, objects, depth and
+    bytes); any other file goes to a *verifier*, a process forked from the zygote that never
+    imports the submission, which reads it with ``torch.load(weights_only=True)``
+    (``probes.VERIFIERS``). Both give the same description of a file the parent reads (tested
+    on drawn objects of every dtype and view). Files the student's code reads are written by the
+    parent itself with ``torch.save``. A checkpoint is saved in one process and loaded in
+    another. A file whose unpickling would run code makes the process exit with a status the
+    parent sees. The parent never ``torch.load``s or unpickles anything a child sent.
 (c) Facts only the student's process can see — object identity (``is``), the autograd mode,
     reads back to the host — are observed there, by code the student cannot reach
     (``grader.sandbox.guard``): grader modules gone from ``sys.modules`` and unimportable before
@@ -57,7 +62,7 @@ Text from a child is normalised once, when it is decoded (``grader.text``).
 Under the in-process transport (a notebook kernel, debugging) none of this holds, and results say
 ``"protected": false``. Under the portable transport (self-study where the Linux sandbox does not
 exist, grader/portable.py) (a) and (b) still hold (the code runs in another process, files are read
-by a child that ran none of it) but (c) does not: there is no guard in the child; results say
+by the parent or by a child that ran none of it) but (c) does not: there is no guard in the child; results say
 ``"protected": false`` too.
 """
 
@@ -65,8 +70,8 @@ from __future__ import annotations
 
 KINDS = {
     "a": "decided in the grading process from raw data",
-    "b": "files decided from their bytes outside the student's process (a verifier that runs no "
-    "student code)",
+    "b": "files decided from their bytes outside the student's process (the grading process's "
+    "own reader of torch.save's format, or a verifier that runs no student code)",
     "c": "the child's own observations, out of the student code's reach (guard, audit hook, "
     "tamper check, seccomp)",
 }

@@ -8,7 +8,8 @@ children do for grading and drops what they do for security:
 - the same: the wire (requests and replies encoded by ``grader.wire``, never pickled), the probes
   and their dispatcher, one section import per child, per-probe and per-import deadlines, a child
   that hangs or dies stopped and replaced (``grader.children.ChildTransport``, shared with the
-  sandbox), phases in separate children, the verifier in a child that never imported the code,
+  sandbox), phases in separate children, files read by the parent or by the verifier (a child
+  that never imported the code),
   files read from outside the child, the capture file for ``--show-output``;
 - not here: containment (namespaces, Landlock, seccomp, rlimits, cgroups), the guard (audit hook,
   tamper check), hidden grader files. Results say ``"protected": false``; ``grade`` uses this only

@@ -748,3 +748,43 @@ class MLP(_Solution):
         assert float(output.abs().sum()) == 0.0, f"{change}: not refused ({output.flatten()[0]})"
     finally:
         t.close()
+
+
+def _saved(obj, **options) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    torch.save(obj, buffer, **options)
+    return buffer.getvalue()
+
+
+def test_files_the_parent_reads_need_no_verifier_and_others_get_the_same_answer(zygote) -> None:
+    """Are the files honest code writes (torch.save's default format) described in the parent
+    (grader/torchfile.py) with no verifier child started; is a file it leaves to the verifier
+    (pickle protocol 3) described there, as the parent describes the same object; and is a file
+    torch.load refuses still the verifier's verdict?
+    Catches: a verifier child started for every submission (a whole child's start-up), or two
+    paths that disagree (a grade that depends on how the student's torch.save was called)."""
+    obj = {"w": torch.randn(3, 2).t(), "b": [torch.arange(4)[1:], torch.ones((), dtype=torch.bool)]}
+    t = transport(zygote)
+    try:
+        here = t.verify("serialization.describe_files", {"files": [_saved(obj)]}, what="save")
+        assert t.verifier is None and t.children_started == 0
+        there = t.verify(
+            "serialization.describe_files",
+            {"files": [_saved(obj, pickle_protocol=3)]},
+            what="save",
+        )
+        assert t.verifier is not None and t.children_started == 1
+        assert here[0]["tree"] == there[0]["tree"] and here[0]["error"] is None
+        for mine, theirs in zip(here[0]["leaves"], there[0]["leaves"], strict=True):
+            assert {k: v for k, v in mine.items() if k != "bytes"} == {
+                k: v for k, v in theirs.items() if k != "bytes"
+            }
+            assert torch.equal(mine["bytes"], theirs["bytes"])
+        (refused,) = t.verify(
+            "serialization.describe_files", {"files": [_saved(torch.nn.Linear(2, 2))]}, what="save"
+        )
+        assert refused["error"]["type"] == "UnpicklingError" and refused["tree"] is None
+    finally:
+        t.close()
