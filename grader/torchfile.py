@@ -381,44 +381,41 @@ def _build(u: _Unpickler) -> None:
     # torch sets them as attributes (a state_dict's _metadata); the description has no use for them
 
 
-def _setitems(u: _Unpickler) -> None:
-    items = u.pop_mark()
+def _into_dict(u: _Unpickler, items: list[Any]) -> None:
+    """SETITEM(S): key, value, key, value... into the dict on top of the stack."""
     target = u.top()
     if type(target) not in (dict, collections.OrderedDict) or len(items) % 2:
-        raise NotRead("SETITEMS on something other than a dict")
+        raise NotRead("SETITEM(S) on something other than a dict")
     for i in range(0, len(items), 2):
-        _set(target, items[i], items[i + 1])
+        try:
+            target[items[i]] = items[i + 1]
+        except TypeError:
+            raise NotRead("an unhashable key") from None
+
+
+def _setitems(u: _Unpickler) -> None:
+    _into_dict(u, u.pop_mark())
 
 
 def _setitem(u: _Unpickler) -> None:
     value, key = u.pop(), u.pop()
-    target = u.top()
-    if type(target) not in (dict, collections.OrderedDict):
-        raise NotRead("SETITEM on something other than a dict")
-    _set(target, key, value)
+    _into_dict(u, [key, value])
 
 
-def _set(target: dict[Any, Any], key: Any, value: Any) -> None:
-    try:
-        target[key] = value
-    except TypeError:
-        raise NotRead("an unhashable key") from None
-
-
-def _appends(u: _Unpickler) -> None:
-    items = u.pop_mark()
+def _into_list(u: _Unpickler, items: list[Any]) -> None:
+    """APPEND(S): items onto the list on top of the stack."""
     target = u.top()
     if type(target) is not list:
-        raise NotRead("APPENDS to something other than a list")
+        raise NotRead("APPEND(S) to something other than a list")
     target.extend(items)
 
 
+def _appends(u: _Unpickler) -> None:
+    _into_list(u, u.pop_mark())
+
+
 def _append(u: _Unpickler) -> None:
-    item = u.pop()
-    target = u.top()
-    if type(target) is not list:
-        raise NotRead("APPEND to something other than a list")
-    target.append(item)
+    _into_list(u, [u.pop()])
 
 
 def _mark(u: _Unpickler) -> None:
