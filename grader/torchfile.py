@@ -45,7 +45,8 @@ MAX_OPCODES = 200_000
 MAX_NODES = 100_000
 """Containers and tensors visited when describing (a shared list counts at every use)."""
 MAX_DEPTH = 40
-"""Deepest nesting described here (the wire refuses deeper than 48)."""
+"""Deepest nesting walked here (recursion in describe_object; the reply then goes through the
+wire, which refuses a description nested deeper than 48 levels, and the verifier decides)."""
 MAX_DESCRIBED_BYTES = 64 << 20
 """Bytes of tensor values described here (an expanded view can name many times its storage)."""
 MAX_DIMS = 16
