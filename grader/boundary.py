@@ -18,12 +18,12 @@ three places, and nowhere else:
 (b) About files the student's code wrote: from the file's bytes, outside the student's process.
     The parent reads the file through /proc/<pid>/root into the child's private /tmp, never
     following a link (``grader.files``). The parent then reads files in torch.save's default
-    format itself (``grader.torchfile``: the zip read with ``zipfile``, data.pkl interpreted by
-    its own small unpickler, which accepts a strict part of what ``weights_only=True`` accepts,
-    builds nothing but containers and tensors, and is bounded in opcodes, objects, depth and
-    bytes); any other file goes to a *verifier*, a process forked from the zygote that never
-    imports the submission, which reads it with ``torch.load(weights_only=True)``
-    (``probes.VERIFIERS``). Both give the same description of a file the parent reads (tested
+    format itself (``grader.torchfile``: the archive parsed as torch's writer lays it out,
+    data.pkl interpreted by its own small unpickler, which accepts a strict part of what
+    ``weights_only=True`` accepts, builds nothing but containers and tensors, and is bounded in
+    opcodes, objects, depth and bytes); any other file goes to a *verifier*, a process forked
+    from the zygote that never imports the submission, which reads it with
+    ``torch.load(weights_only=True)`` (``probes.VERIFIERS``). Both give the same description of a file the parent reads (tested
     on drawn objects of every dtype and view). Files the student's code reads are written by the
     parent itself with ``torch.save``. A checkpoint is saved in one process and loaded in
     another. A file whose unpickling would run code makes the process exit with a status the

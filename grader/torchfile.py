@@ -4,12 +4,14 @@ A file the student's code wrote is a fact to decide "from the file's bytes in a 
 ran student code" (grader/boundary.py). The verifier child does that with
 ``torch.load(weights_only=True)``; this module does it in the grading process itself for the
 files honest code writes, which saves the submission a whole child (its fork, containment and
-guard). It never calls ``torch.load`` nor ``pickle``: it reads the zip archive with ``zipfile``
-and interprets ``data.pkl`` itself, accepting a deliberately small part of what
-``weights_only=True`` accepts:
+guard). It never calls ``torch.load`` nor ``pickle`` (nor ``zipfile``, which accepts archives
+torch's reader refuses): it parses the archive and interprets ``data.pkl`` itself, accepting a
+deliberately small part of what ``weights_only=True`` accepts:
 
-- the archive ``torch.save`` writes by default: one folder, stored (uncompressed) records, no
-  comment, nothing before the first record, ``version`` 3, little-endian ``byteorder``;
+- the archive exactly as torch's zip writer lays it out: every header field, descriptor, CRC,
+  offset and end record checked; one folder; the records torch.load reads besides the data
+  (``version`` 3, little-endian ``byteorder``, ``.format_version``, ``.storage_alignment``, the
+  serialization id) as this torch writes them;
 - pickle protocol 2 (the default), and only the opcodes that protocol needs for containers,
   numbers, strings and tensors;
 - globals: ``collections.OrderedDict`` (called with no arguments), dtypes, storage types and
@@ -29,10 +31,9 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import io
 import struct
 import warnings
-import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -213,56 +214,157 @@ def _ordered_dict(*args: Any) -> collections.OrderedDict:
 # -- the archive -------------------------------------------------------------------------------
 
 
+_LOCAL = struct.Struct(
+    "<IHHHHHIIIHH"
+)  # signature, version, flags, method, time, date, crc, sizes, lengths
+_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
+_DESCRIPTOR = struct.Struct("<IIII")  # signature, crc, compressed and uncompressed size
+_END = struct.Struct("<IHHHHIIH")
+_END64 = struct.Struct("<IQHHIIQQQQ")
+_LOCATOR = struct.Struct("<IIQI")
+_FLAGS = 0x0808  # sizes in a descriptor after the data; UTF-8 names
+_RECORDS = {"data.pkl", ".format_version", ".storage_alignment", "byteorder", "version"}
+_FIXED = {
+    ".format_version": b"1",
+    ".storage_alignment": b"64",
+    "byteorder": b"little",
+    "version": b"3\n",
+}
+"""Records torch.load reads besides data.pkl and the storages, as this torch writes them."""
+
+
 class _Archive:
-    """The records of a zip that looks exactly like one torch.save writes."""
+    """The records of a zip laid out exactly as torch.save writes one (miniz, stored records,
+    sizes in data descriptors, no times, no comments, records one after another, then the
+    central directory and its end), every field checked against that layout and every CRC
+    against the data. zipfile is not used: it accepts what torch's reader refuses (a multi-disk
+    end record, encryption flags in the directory), and a reply given here must be the
+    verifier's."""
 
     def __init__(self, data: bytes) -> None:
-        if not data.startswith(b"PK\x03\x04") or data[-22:-18] != b"PK\x05\x06":
-            raise NotRead("not a zip archive torch.save writes (or a comment after it)")
-        if data[-2:] != b"\x00\x00":
-            raise NotRead("a zip comment")
-        try:
-            self.zip = zipfile.ZipFile(io.BytesIO(data))
-            infos = self.zip.infolist()
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError, struct.error) as exc:
-            raise NotRead(f"zip ({type(exc).__name__})") from None
-        if not infos or len(infos) > MAX_RECORDS or infos[0].header_offset != 0:
-            raise NotRead("an archive of no records, too many, or data before the first")
-        names = [info.filename for info in infos]
-        # Names as torch's own zip reader would see them too: no NUL (zipfile cuts a name
-        # there, miniz does not), no two alike but for case (so that both find the same record).
-        if any(info.orig_filename != info.filename for info in infos):
-            raise NotRead("a record name with a NUL")
+        # At the end: the zip64 end record, its locator, then the classic end record (torch's
+        # writer always writes all three).
+        tail = _END64.size + _LOCATOR.size + _END.size
+        if len(data) < tail:
+            raise NotRead("not a zip archive torch.save writes")
+        end64_at = len(data) - tail
+        end64 = _END64.unpack_from(data, end64_at)
+        locator = _LOCATOR.unpack_from(data, end64_at + _END64.size)
+        end = _END.unpack_from(data, len(data) - _END.size)
+        sig, disk, cd_disk, here, total, cd_size, cd_at, comment = end
+        if (sig, disk, cd_disk, comment) != (0x06054B50, 0, 0, 0) or here != total:
+            raise NotRead("not a zip archive torch.save writes (its end record)")
+        if locator != (0x07064B50, 0, end64_at, 1):
+            raise NotRead("not a zip archive torch.save writes (its zip64 locator)")
+        if end64 != (0x06064B50, 44, 798, 45, 0, 0, total, total, cd_size, cd_at):
+            raise NotRead("not a zip archive torch.save writes (its zip64 end record)")
+        cd_end = end64_at
+        if not 0 < total <= MAX_RECORDS or cd_at + cd_size != cd_end:
+            raise NotRead("not a zip archive torch.save writes (its directory)")
+        self.data = data
+        self.records: dict[str, tuple[int, int]] = {}
+        at, expected_local = cd_at, 0
+        for _ in range(total):
+            if at + _CENTRAL.size > cd_end:
+                raise NotRead("a directory that ends early")
+            fields = _CENTRAL.unpack_from(data, at)
+            (sig, made, need, flags, method, time, date, crc, csize, usize) = fields[:10]
+            (name_len, extra_len, comment_len, disk, internal, external, local) = fields[10:]
+            # An empty record has no descriptor, so no descriptor flag either.
+            wanted = _FLAGS if usize else _FLAGS & ~0x0008
+            if (sig, made, need, flags, method, time, date) != (0x02014B50, 0, 0, wanted, 0, 0, 0):
+                raise NotRead("a directory entry torch.save does not write")
+            if (extra_len, comment_len, disk, internal, external) != (0, 0, 0, 0, 0):
+                raise NotRead("a directory entry torch.save does not write")
+            if csize != usize or local != expected_local:
+                raise NotRead("a record out of place")
+            raw_name = data[at + _CENTRAL.size : at + _CENTRAL.size + name_len]
+            at += _CENTRAL.size + name_len
+            expected_local = self._record(raw_name, local, crc, csize)
+        if at != cd_end or expected_local != cd_at:
+            raise NotRead("a directory or records of another size")
+        names = list(self.records)
         if len({name.lower() for name in names}) != len(names):
             raise NotRead("two records of one name")
-        prefix, slash, _ = names[0].partition("/")
-        if not slash or not prefix:
+        for name in names:
+            if (
+                name not in _RECORDS
+                and not (name.startswith("data/") and name[5:].isdigit())
+                and name != ".data/serialization_id"
+            ):
+                raise NotRead(f"a record torch.save does not write ({name[:40]!r})")
+        for name, content in _FIXED.items():
+            if self.read(name) != content:
+                raise NotRead(f"another {name}")
+        serial = self.read(".data/serialization_id")
+        if len(serial) != 40 or not serial.isdigit():
+            raise NotRead("another serialization id")
+
+    def _record(self, raw_name: bytes, at: int, crc: int, size: int) -> int:
+        """Check the record whose local header is at ``at``; keep it; where the next one starts."""
+        data = self.data
+        if at + _LOCAL.size > len(data):
+            raise NotRead("a record past the end")
+        fields = _LOCAL.unpack_from(data, at)
+        sig, need, flags, method, time, date, lcrc, lcsize, lusize, name_len, extra_len = fields
+        wanted = _FLAGS if size else _FLAGS & ~0x0008
+        if (sig, need, flags, method, time, date, lcrc, lcsize, lusize) != (
+            0x04034B50,
+            0,
+            wanted,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+        ):
+            raise NotRead("a record header torch.save does not write")
+        name_at = at + _LOCAL.size
+        if data[name_at : name_at + name_len] != raw_name or b"\x00" in raw_name:
+            raise NotRead("a record named otherwise in the directory")
+        extra = data[name_at + name_len : name_at + name_len + extra_len]
+        if extra_len and (extra[:2] != b"FB" or extra[4:] != b"Z" * (extra_len - 4)):
+            raise NotRead("a record header torch.save does not write (its padding)")
+        start = name_at + name_len + extra_len
+        after = start + size
+        if size == 0:
+            if crc != 0:
+                raise NotRead("an empty record with a CRC")
+            following = after
+        else:
+            if after + _DESCRIPTOR.size > len(data):
+                raise NotRead("a record past the end")
+            if _DESCRIPTOR.unpack_from(data, after) != (0x08074B50, crc, size, size):
+                raise NotRead("a record whose descriptor disagrees with the directory")
+            following = after + _DESCRIPTOR.size
+        if zlib.crc32(data[start:after]) != crc:
+            raise NotRead("a damaged record (CRC)")
+        try:
+            name = raw_name.decode("utf-8")
+        except UnicodeDecodeError:
+            raise NotRead("a record name that is not UTF-8") from None
+        prefix, slash, inner = name.partition("/")
+        if not slash or not prefix or not inner:
             raise NotRead("records outside a folder")
-        self.prefix = prefix + "/"
-        self.records: dict[str, zipfile.ZipInfo] = {}
-        for info in infos:
-            if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
-                raise NotRead("a compressed or encrypted record")
-            if not info.filename.startswith(self.prefix):
-                raise NotRead("records in more than one folder")
-            self.records[info.filename[len(self.prefix) :]] = info
-        if "constants.pkl" in self.records or ".data/version" in self.records:
-            raise NotRead("a TorchScript archive, or another layout")
-        if self.read("version") != b"3\n" or self.read("byteorder") != b"little":
-            raise NotRead("another format version or byte order")
+        if self.records and prefix != self.prefix:
+            raise NotRead("records in more than one folder")
+        self.prefix = prefix
+        if inner in self.records:
+            raise NotRead("two records of one name")
+        self.records[inner] = (start, size)
+        return following
 
     def read(self, name: str) -> bytes:
-        info = self.records.get(name)
-        if info is None:
+        where = self.records.get(name)
+        if where is None:
             raise NotRead(f"no {name} record")
-        try:
-            return self.zip.read(info)
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError, struct.error) as exc:
-            raise NotRead(f"record {name} ({type(exc).__name__})") from None
+        start, size = where
+        return self.data[start : start + size]
 
     def size(self, name: str) -> int | None:
-        info = self.records.get(name)
-        return None if info is None else info.file_size
+        where = self.records.get(name)
+        return None if where is None else where[1]
 
 
 # -- data.pkl ----------------------------------------------------------------------------------
