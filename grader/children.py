@@ -81,7 +81,7 @@ class PhaseProcess:
     @property
     def unused(self) -> bool:
         """Whether it has run no probe call (a process that only imported sections counts)."""
-        return self.child is None or not self.child.alive or self.calls == 0
+        return not self.alive or self.calls == 0
 
 
 class ChildTransport:
@@ -300,7 +300,7 @@ class ChildTransport:
 
     def _ensure_child(self) -> Any:
         process = self.current
-        if process.child is not None and process.child.alive:
+        if process.alive:
             return process.child
         if self.exhausted is not None:
             raise self.exhausted
