@@ -56,7 +56,9 @@ the student's code can come back in public feedback. One child goes on from the 
 the hidden one, never the other way: the one that only resumes checkpoints from files
 (``call_apart``), which cannot take hidden inputs back to a phase that has ended. A check's failure
 is decided in children that ran nothing before it (that carried child counts as having run
-something), so a grade depends neither on earlier checks nor on who was graded before.
+something: a check that fails after using it starts over in new children; one that starts over
+without having used it keeps it), so a grade depends neither on earlier checks nor on who was
+graded before.
 Text from a child is normalised once, when it is decoded (``grader.text``).
 
 Under the in-process transport (a notebook kernel, debugging) none of this holds, and results say

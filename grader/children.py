@@ -130,6 +130,8 @@ class ChildTransport:
         """All of this submission's children share one cgroup: memory, processes and CPU."""
         self.final_phase = False
         """Whether no phase comes after the current one (``set_phase``)."""
+        self.started_over = False
+        """Whether a check of the current phase started over (``restart``): more may follow."""
         self.spare: Any | None = None
         """A child asked for ahead of need (``spawner.spawn_ahead``, where the spawner has it): it
         forks and contains itself while the current one works, so the next process this
@@ -253,12 +255,19 @@ class ChildTransport:
             else:
                 self.second.stop()
             self.phase = phase
+            self.started_over = False
         self.final_phase = final
 
     def restart(self) -> None:
-        """New processes on the next call: the main one and the second one alike."""
-        for process in (self.main, self.second):
-            process.stop()
+        """New processes on the next call: the main one, and the second one unless it was carried
+        into this phase and has served none of its calls. Such a process is where it was when the
+        phase began (it ran only earlier phases' resumes, which ``inherited`` reports once it
+        serves a call of this one), so a new one would be the same child's start-up for nothing:
+        checks that start over are mostly ones that never resume a checkpoint."""
+        self.main.stop()
+        if not (self.second.carried and self.second.calls == 0):
+            self.second.stop()
+        self.started_over = True
 
     def _lost(self, child: Any | None) -> None:
         """A child the code itself made unusable: stopped, and counted against max_restarts."""
@@ -278,7 +287,8 @@ class ChildTransport:
         return self.second.carried and self.second.calls > 0
 
     def close(self) -> None:
-        self.restart()
+        for process in (self.main, self.second):
+            process.stop()
         if self.spare is not None:
             self.spare.cancel()
             self.spare = None
@@ -348,13 +358,15 @@ class ChildTransport:
         if "honest_code" in child.layers:
             self.proven[device] = child.layers["honest_code"]
         # Not under CUDA: a spare there would hold a CUDA context of its own (GPU memory, and
-        # seconds to make one) that the verifier, on the CPU, would throw away. Not in the final
-        # phase once it has its second process (taken now, or carried from the earlier phase):
-        # that is the last one a submission usually needs, and an unused spare costs a whole
-        # child's start-up (a check that starts over after it waits for its process instead, and
-        # asks for spares again).
+        # seconds to make one) that the verifier, on the CPU, would throw away. In the final
+        # phase only after a check started over, and not once the phase has its second process
+        # (taken now, or carried from the earlier phase): its first process is usually the last
+        # one a submission needs (a stub's, a submission whose checks all pass), and an unused
+        # spare costs a whole child's start-up. A check that starts over waits for its process
+        # instead; failures come in runs, so the next one gets a spare.
         wanted = self.device == "cpu" and not (
-            self.final_phase and (self.current is self.second or self.second.alive)
+            self.final_phase
+            and (not self.started_over or self.current is self.second or self.second.alive)
         )
         ahead = getattr(self.spawner, "spawn_ahead", None) if wanted else None
         if ahead is not None:
