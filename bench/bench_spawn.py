@@ -17,10 +17,10 @@ the next measured spawn. Prints the median milliseconds per child for each and t
 (target ≤ 50 ms). A few unmeasured spawns of each come first.
 
 ``--per-layer`` adds, as a diagnostic, one later child per layer switch with only that layer
-disabled (its own zygote, interleaved with the others round by round), and a full sandbox's later
-child measured the same way: the difference of the medians is what the layer costs per child (``guard`` is the grader's own: the
-grader modules hidden, the audit hook and tamper check with their canaries). Differences of a
-few ms are within the noise of one run; compare runs.
+disabled (its own zygote, interleaved with the others round by round), and a full sandbox's
+later child measured the same way: the difference of the medians is what the layer costs per
+child (``guard`` is the grader's own: the grader modules hidden, the audit hook and tamper check
+with their canaries). Differences of a few ms are within the noise of one run; compare runs.
 
     python bench/bench_spawn.py [--repeat N] [--per-layer]
 """
@@ -54,7 +54,7 @@ def main() -> int:
         "plain fork": SandboxPolicy(disabled=frozenset(LAYER_SWITCHES), uid_drop="never"),
         "full sandbox": SandboxPolicy(),
     }
-    without = [layer for layer in LAYER_SWITCHES if args.per_layer]
+    without = list(LAYER_SWITCHES) if args.per_layer else []
     if without:
         # The later child above is spawned right after the full sandbox's first child was stopped
         # on the same zygote, so it pays for reaping that one: the layers are compared with a
@@ -130,14 +130,14 @@ def main() -> int:
             f"reference for the rows below; {common.millis(later - reference)} less than the "
             "later child above (reaping the child before it)",
         )
-    for layer in without:
-        alone = common.median(times[f"without {layer}"])
-        common.print_row(
-            f"later child without {layer}",
-            common.millis(alone),
-            args.repeat,
-            f"the layer costs {common.millis(reference - alone)} per child",
-        )
+        for layer in without:
+            alone = common.median(times[f"without {layer}"])
+            common.print_row(
+                f"later child without {layer}",
+                common.millis(alone),
+                args.repeat,
+                f"the layer costs {common.millis(reference - alone)} per child",
+            )
     return 0
 
 
