@@ -749,6 +749,10 @@ HONEST_CANARIES = (
 )
 
 
+REPORTED_AS = ("grader_unreachable", "audit_hook", "tamper_check")
+"""The layers a child's report names for the one ``guard`` switch (each has its own canary)."""
+
+
 def warm_up() -> None:
     """In the zygote, before its first fork: pay the first-use costs of what every child's canaries
     and probes run (lazy imports and caches behind a dataclass, a lazy module's first call,
@@ -864,7 +868,7 @@ def install(
         layers["seccomp"] = "disabled"
 
     if check is None:
-        for layer in ("grader_unreachable", "tamper_check", "audit_hook"):
+        for layer in REPORTED_AS:
             layers[layer] = "disabled"
         return dispatch
     hide_grader_modules()
