@@ -100,8 +100,8 @@ def main() -> int:
     plain = common.median(times["plain fork"])
     full = common.median(times["full sandbox"])
     later = common.median(times["later child"])
-    active = sum(1 for value in layers["full sandbox"].values() if value == "active")
     reported = layers["full sandbox"]
+    active = sum(1 for value in reported.values() if value == "active")
     # The guard switch is reported as three layers (one canary each): it is active if all are.
     inactive = sorted(
         name
